@@ -1,0 +1,36 @@
+"""Where the knowledge base lives and where its bundled files are."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite:///kb.sqlite"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The database URL: an explicit one, else ``KB_DATABASE_URL``, else ``kb.sqlite`` here."""
+    return explicit or os.environ.get("KB_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def _bundled(name: str) -> Path:
+    # In a source checkout (or an editable install) the files sit at the repository's top
+    # level; a built wheel carries copies under kb/_bundled (see pyproject.toml).
+    checkout = _PACKAGE_DIR.parent / name
+    return checkout if checkout.exists() else _PACKAGE_DIR / "_bundled" / name
+
+
+def migrations_dir() -> Path:
+    """The Alembic script directory."""
+    return _bundled("migrations")
+
+
+def seeds_dir() -> Path:
+    """The bundled seed corpus: ``gazetteer.toml`` and ``articles/``."""
+    return Path(os.environ["KB_SEEDS_DIR"]) if os.environ.get("KB_SEEDS_DIR") else _bundled("seeds")
+
+
+def gazetteer_path() -> Path:
+    """The gazetteer of known organizations and models."""
+    return seeds_dir() / "gazetteer.toml"

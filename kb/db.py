@@ -1,0 +1,66 @@
+"""Engines, sessions and migrations for SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlmodel import Session
+
+from kb.config import database_url, migrations_dir
+
+
+def _on_sqlite_connect(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # SQLite leaves foreign keys off unless asked, per connection; WAL lets the API read
+    # while a seed run writes, and the busy timeout makes a writer wait instead of failing.
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str | None = None) -> sa.Engine:
+    """One engine per database URL for the life of the process."""
+    url = database_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        sa.event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+@contextmanager
+def session_scope(engine: sa.Engine) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any error."""
+    with Session(engine) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic configuration for ``url`` that needs no ``alembic.ini``."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    # ConfigParser interpolation would choke on a '%' in a password.
+    config.set_main_option("sqlalchemy.url", database_url(url).replace("%", "%%"))
+    return config
+
+
+def migrate(url: str | None = None, revision: str = "head") -> None:
+    """Bring the database schema up to ``revision`` (creating the database file if needed)."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str | None = None, revision: str = "base") -> None:
+    """Take the database schema back down to ``revision``."""
+    command.downgrade(alembic_config(url), revision)

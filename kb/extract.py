@@ -1,0 +1,353 @@
+"""Events in one article: triggers by lemma, entities from the gazetteer, dates from the text.
+
+The steps, for a headline and a body:
+
+1. Split the body into sentences (razdel, paragraph by paragraph); the headline is a
+   sentence of its own that precedes them.
+2. In each sentence find entities (aliases of known organizations and models), event
+   triggers (lemmas from ``kb/data/triggers.toml``) and dates (``kb.dates.find_dates``).
+   Entities after a comparison cue («превосходит GPT-3») are there for comparison only.
+3. A sentence with a non-negated trigger and at least one principal (a model, or an
+   organization that is neither a platform nor a news outlet cited as a source) is an
+   event mention.
+4. Mentions of one kind that share a participant and whose dates agree form one event.
+5. An event whose mentions carry no date takes it from the story around them: the next two
+   sentences or the previous one, as long as they stay on the same story (no trigger of
+   another kind, no participant of another event). An event still undated is kept only
+   when the headline reports it: an undated aside deep in the text is background.
+6. Roles come from the kinds of organizations and their place around the trigger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from razdel import sentenize
+
+from kb.dates import ResolvedDate, find_dates
+from kb.lexicon import Lexicon, Trigger, load_lexicon
+from kb.matcher import EntityMatcher, EntityMention, EntityRef
+from kb.models import EventKind, OrganizationKind, Role
+from kb.names import Token, tokenize
+from kb.titles import event_title
+
+# How far from a mention the story around it may supply the event's date.
+FOLLOWING_SENTENCES = 2
+PRECEDING_SENTENCES = 1
+# Tokens before a trigger in which «не» negates it («не планирует выпускать»).
+NEGATION_WINDOW = 3
+
+
+@dataclass
+class Sentence:
+    index: int  # -1 for the headline
+    start: int  # offsets in the body (in the headline for index -1)
+    end: int
+    tokens: list[Token]
+    entities: list[EntityMention]
+    triggers: list[Trigger]
+    dates: list[ResolvedDate]
+    comparison_from: int  # token index of the first comparison cue, or len(tokens)
+    cites_source: bool  # «как сообщает …», «по данным …»
+
+    @property
+    def is_headline(self) -> bool:
+        return self.index < 0
+
+
+@dataclass
+class ExtractedEvent:
+    """An event as one article reports it, not yet merged with the knowledge base."""
+
+    kind: EventKind
+    title: str
+    date: ResolvedDate | None
+    models: list[int]
+    organizations: list[tuple[int, Role]]
+    quote_start: int  # offsets of the evidence sentence in the article body
+    quote_end: int
+
+
+@dataclass
+class _Cluster:
+    kind: EventKind
+    mentions: list[tuple[Sentence, Trigger]] = field(default_factory=list)
+    date: ResolvedDate | None = None
+    date_sentence: Sentence | None = None
+    platforms: list[int] = field(default_factory=list)
+
+    def participants(self, matcher: EntityMatcher) -> set[EntityRef]:
+        return {ref for sentence, _ in self.mentions for ref in _participants_of(sentence, matcher)}
+
+
+def extract_events(
+    title: str, text: str, published: date | None, matcher: EntityMatcher, lexicon: Lexicon | None = None
+) -> list[ExtractedEvent]:
+    """The events an article reports.
+
+    ``published`` anchors dates written without a year; without it such dates stay
+    partial (``XXXX-03-03``) for the ingestion layer to complete.
+    """
+    lexicon = lexicon or load_lexicon()
+    sentences = _analyse(title, text, published, matcher, lexicon)
+    clusters = _cluster(sentences, matcher, lexicon)
+    events = []
+    for cluster in clusters:
+        if cluster.date is None:
+            _date_from_story(cluster, sentences, matcher)
+        if cluster.date is None and not any(s.is_headline for s, _ in cluster.mentions):
+            continue
+        event = _to_event(cluster, sentences, matcher, lexicon)
+        if event is not None:
+            events.append(event)
+    return events
+
+
+# --- step 1-2: sentences and what is in them -------------------------------------------------
+
+
+def _analyse(title: str, text: str, published: date | None, matcher: EntityMatcher, lexicon: Lexicon) -> list[Sentence]:
+    body_dates = find_dates(text, published)
+    spans = [(-1, 0, len(title))]
+    offset = 0
+    for paragraph in text.split("\n"):
+        for piece in sentenize(paragraph):
+            spans.append((len(spans) - 1, offset + piece.start, offset + piece.stop))
+        offset += len(paragraph) + 1
+    sentences = []
+    for index, start, end in spans:
+        source = title if index < 0 else text
+        tokens = tokenize(source[start:end], start)
+        dates = find_dates(title, published) if index < 0 else [d for d in body_dates if start <= d.span[0] < end]
+        sentences.append(
+            Sentence(
+                index=index,
+                start=start,
+                end=end,
+                tokens=tokens,
+                entities=matcher.find(source, tokens),
+                triggers=lexicon.triggers(tokens),
+                dates=dates,
+                cites_source=any(t.lemma in lexicon.reporting for t in tokens),
+                comparison_from=next(
+                    (i for i, t in enumerate(tokens) if t.lemma in lexicon.comparison or t.lemma in lexicon.background),
+                    len(tokens),
+                ),
+            )
+        )
+    return sentences
+
+
+def _participants_of(sentence: Sentence, matcher: EntityMatcher) -> list[EntityRef]:
+    """Entities a sentence is about: not those there for comparison, nor outlets it cites."""
+    return [m.entity for m in _participant_mentions(sentence, matcher)]
+
+
+def _participant_mentions(sentence: Sentence, matcher: EntityMatcher) -> list[EntityMention]:
+    return [
+        m
+        for m in sentence.entities
+        if m.first_token < sentence.comparison_from and not (sentence.cites_source and _is_media(m.entity, matcher))
+    ]
+
+
+def _is_media(ref: EntityRef, matcher: EntityMatcher) -> bool:
+    return not ref.is_model and matcher.org_kinds.get(ref.id) is OrganizationKind.media
+
+
+def _is_negated(sentence: Sentence, trigger: Trigger, lexicon: Lexicon) -> bool:
+    window = sentence.tokens[max(0, trigger.token_index - NEGATION_WINDOW) : trigger.token_index]
+    return any(t.lemma in lexicon.negation for t in window)
+
+
+# --- step 3-4: mentions and clusters ---------------------------------------------------------
+
+
+def _cluster(sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon) -> list[_Cluster]:
+    mentions: list[tuple[Sentence, Trigger]] = []
+    for sentence in sentences:
+        principals = [ref for ref in _participants_of(sentence, matcher) if _is_principal(ref, matcher)]
+        if not principals:
+            continue
+        first_of_kind: dict[EventKind, Trigger] = {}
+        for trigger in sentence.triggers:
+            if not _is_negated(sentence, trigger, lexicon):
+                first_of_kind.setdefault(trigger.kind, trigger)
+        if len(first_of_kind) > 1:
+            first_of_kind.pop(EventKind.announcement, None)
+        mentions.extend((sentence, trigger) for trigger in first_of_kind.values())
+
+    clusters: list[_Cluster] = []
+    # Dated mentions first: each date that disagrees with the others is another event.
+    for sentence, trigger in sorted(mentions, key=lambda m: not m[0].dates):
+        mention_date = sentence.dates[0] if sentence.dates else None
+        home = _find_cluster(clusters, sentence, trigger.kind, mention_date, matcher)
+        if home is None:
+            home = _Cluster(trigger.kind)
+            clusters.append(home)
+        home.mentions.append((sentence, trigger))
+        if home.date is None and mention_date is not None:
+            home.date, home.date_sentence = mention_date, sentence
+    _fold_announcements_into_releases(clusters, matcher)
+    for cluster in clusters:
+        cluster.mentions.sort(key=lambda m: m[0].index)
+    clusters.sort(key=lambda c: c.mentions[0][0].index)
+    return clusters
+
+
+def _is_principal(ref: EntityRef, matcher: EntityMatcher) -> bool:
+    """Whether an entity can make a sentence an event mention: a platform cannot alone."""
+    return ref.is_model or matcher.org_kinds.get(ref.id) is not OrganizationKind.platform
+
+
+def _shares_participant(cluster: _Cluster, refs: set[EntityRef], matcher: EntityMatcher) -> bool:
+    mine = {_family_key(ref, matcher) for ref in cluster.participants(matcher) if _is_principal(ref, matcher)}
+    return bool(mine & {_family_key(ref, matcher) for ref in refs if _is_principal(ref, matcher)})
+
+
+def _family_key(ref: EntityRef, matcher: EntityMatcher) -> EntityRef:
+    return EntityRef(True, matcher.family_root(ref.id)) if ref.is_model else ref
+
+
+def _find_cluster(
+    clusters: list[_Cluster], sentence: Sentence, kind: EventKind, when: ResolvedDate | None, matcher: EntityMatcher
+) -> _Cluster | None:
+    refs = set(_participants_of(sentence, matcher))
+    candidates = [
+        c
+        for c in clusters
+        if c.kind is kind and _shares_participant(c, refs, matcher) and dates_agree(c.date, when)
+    ]
+    # An undated mention belongs to the nearest story it shares a participant with.
+    return min(candidates, key=lambda c: min(abs(s.index - sentence.index) for s, _ in c.mentions), default=None)
+
+
+def dates_agree(a: ResolvedDate | None, b: ResolvedDate | None) -> bool:
+    """Whether two dates can be the same event's: unknown agrees with anything, intervals overlap."""
+    if a is None or b is None:
+        return True
+    if a.start is None or b.start is None:
+        return _without_year(a.value) == _without_year(b.value) != ""
+    return a.start <= b.end and b.start <= a.end
+
+
+def _without_year(value: str) -> str:
+    """``2023-03-03`` and ``XXXX-03-03`` -> ``03-03``; a bare year -> empty."""
+    return value[5:] if len(value) > 5 and value[4] == "-" else ""
+
+
+def _fold_announcements_into_releases(clusters: list[_Cluster], matcher: EntityMatcher) -> None:
+    # «представила LLaMA» and «о запуске LLaMA» in one article are the same release.
+    for announcement in [c for c in clusters if c.kind is EventKind.announcement]:
+        for release in clusters:
+            if (
+                release.kind is EventKind.release
+                and _shares_participant(release, announcement.participants(matcher), matcher)
+                and dates_agree(release.date, announcement.date)
+            ):
+                release.mentions.extend(announcement.mentions)
+                if release.date is None:
+                    release.date, release.date_sentence = announcement.date, announcement.date_sentence
+                clusters.remove(announcement)
+                break
+
+
+# --- step 5: the date from the story around the mentions ---------------------------------------
+
+
+def _date_from_story(cluster: _Cluster, sentences: list[Sentence], matcher: EntityMatcher) -> None:
+    by_index = {s.index: s for s in sentences}
+    own = cluster.participants(matcher)
+    for sentence, _ in cluster.mentions:
+        following = [by_index.get(sentence.index + k) for k in range(1, FOLLOWING_SENTENCES + 1)]
+        preceding = [by_index.get(sentence.index - k) for k in range(1, PRECEDING_SENTENCES + 1)]
+        for neighbour in [*_while_on_story(following, cluster.kind, own, matcher), *_while_on_story(preceding, cluster.kind, own, matcher)]:
+            cluster.platforms.extend(
+                m.entity.id
+                for m in neighbour.entities
+                if not m.entity.is_model and matcher.org_kinds.get(m.entity.id) is OrganizationKind.platform
+            )
+            if neighbour.dates:
+                cluster.date, cluster.date_sentence = neighbour.dates[0], neighbour
+                return
+
+
+def _while_on_story(
+    neighbours: list[Sentence | None], kind: EventKind, own: set[EntityRef], matcher: EntityMatcher
+) -> list[Sentence]:
+    """The neighbours up to the first that leaves the story (another event, another actor)."""
+    story = []
+    for sentence in neighbours:
+        if sentence is None or sentence.is_headline or any(t.kind is not kind for t in sentence.triggers):
+            break
+        if any(ref not in own and _is_principal(ref, matcher) for ref in _participants_of(sentence, matcher)):
+            break
+        story.append(sentence)
+    return story
+
+
+# --- step 6: roles, title, evidence --------------------------------------------------------------
+
+
+def _to_event(cluster: _Cluster, sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon) -> ExtractedEvent | None:
+    evidence = cluster.date_sentence if cluster.date_sentence and not cluster.date_sentence.is_headline else None
+    evidence = evidence or next((s for s, _ in cluster.mentions if not s.is_headline), None)
+    if evidence is None:
+        return None
+    models: list[int] = []
+    roles: dict[int, Role] = {}
+    for sentence, trigger in cluster.mentions:
+        for mention in _participant_mentions(sentence, matcher):
+            if mention.entity.is_model:
+                if mention.entity.id not in models:
+                    models.append(mention.entity.id)
+            else:
+                roles.setdefault(mention.entity.id, _role(cluster.kind, mention, sentence, trigger, matcher))
+    for org_id in cluster.platforms:
+        roles.setdefault(org_id, Role.platform)
+    for org_id in _reporters(sentences, matcher, lexicon):
+        roles.setdefault(org_id, Role.reporter)
+    for model_id in models:
+        developer = matcher.model_developer.get(model_id)
+        if developer is not None:
+            roles.setdefault(developer, Role.developer)
+    organizations = list(roles.items())
+    return ExtractedEvent(
+        kind=cluster.kind,
+        title=event_title(cluster.kind, models, organizations, matcher),
+        date=cluster.date,
+        models=models,
+        organizations=organizations,
+        quote_start=evidence.start,
+        quote_end=evidence.end,
+    )
+
+
+def _role(kind: EventKind, mention: EntityMention, sentence: Sentence, trigger: Trigger, matcher: EntityMatcher) -> Role:
+    org_kind = matcher.org_kinds.get(mention.entity.id)
+    if org_kind is OrganizationKind.platform:
+        return Role.platform
+    if org_kind is OrganizationKind.regulator:
+        return Role.regulator
+    after_trigger = (mention.first_token > trigger.token_index) != trigger.receiver_first
+    if kind is EventKind.investment:
+        return Role.target if after_trigger else Role.investor
+    if kind in (EventKind.acquisition, EventKind.lawsuit):
+        return Role.target if after_trigger else Role.subject
+    if kind is EventKind.regulation:
+        return Role.target
+    if kind is EventKind.partnership:
+        return Role.partner
+    return Role.subject
+
+
+def _reporters(sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon) -> list[int]:
+    """News outlets the article cites («как сообщает The Verge»)."""
+    return [
+        m.entity.id
+        for s in sentences
+        if s.cites_source
+        for m in s.entities
+        if _is_media(m.entity, matcher)
+    ]

@@ -1,0 +1,71 @@
+"""The trigger lexicon (``kb/data/triggers.toml``): which lemmas signal which kind of event."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+
+from kb.models import EventKind
+from kb.names import Token, alias_key
+
+
+@dataclass(frozen=True)
+class Trigger:
+    kind: EventKind
+    token_index: int  # first token of the trigger in its sentence
+    lemma: str
+    receiver_first: bool
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    words: dict[str, EventKind]
+    phrases: dict[tuple[str, ...], EventKind]
+    receiver_first: frozenset[str]
+    comparison: frozenset[str]
+    background: frozenset[str]
+    negation: frozenset[str]
+    reporting: frozenset[str]
+
+    def triggers(self, tokens: list[Token]) -> list[Trigger]:
+        """Event triggers among a sentence's tokens, longest phrase first, in order."""
+        found: list[Trigger] = []
+        lemmas = [t.lemma for t in tokens]
+        i = 0
+        while i < len(lemmas):
+            for phrase, kind in self.phrases.items():
+                if tuple(lemmas[i : i + len(phrase)]) == phrase:
+                    found.append(Trigger(kind, i, " ".join(phrase), False))
+                    i += len(phrase)
+                    break
+            else:
+                kind = self.words.get(lemmas[i])
+                if kind is not None:
+                    found.append(Trigger(kind, i, lemmas[i], lemmas[i] in self.receiver_first))
+                i += 1
+        return found
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    """The bundled trigger lexicon."""
+    data = tomllib.loads(files("kb").joinpath("data/triggers.toml").read_text(encoding="utf-8"))
+    cues = data.pop("cues")
+    words: dict[str, EventKind] = {}
+    phrases: dict[tuple[str, ...], EventKind] = {}
+    receiver_first: set[str] = set()
+    for kind_name, entry in data.items():
+        kind = EventKind(kind_name)
+        words.update({alias_key(w): kind for w in entry.get("words", [])})
+        phrases.update({tuple(alias_key(w) for w in p.split()): kind for p in entry.get("phrases", [])})
+        receiver_first.update(alias_key(w) for w in entry.get("receiver_first", []))
+    # Longer phrases first, so that "подать в суд" wins over a shorter overlapping one.
+    phrases = dict(sorted(phrases.items(), key=lambda item: -len(item[0])))
+    return Lexicon(
+        words=words,
+        phrases=phrases,
+        receiver_first=frozenset(receiver_first),
+        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting")},
+    )

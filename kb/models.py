@@ -1,0 +1,240 @@
+"""The relational schema, as SQLModel tables, with the shapes used to create and update rows.
+
+The schema changes only through Alembic migrations (``migrations/``); a test checks that
+these models and the migrations agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from enum import Enum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from kb.dates import Modifier, Precision
+
+# Named constraints, set before any table is defined: SQLite can only drop or alter a
+# constraint in a batch migration if it has a name.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class OrganizationKind(str, Enum):
+    company = "company"
+    lab = "lab"
+    media = "media"
+    platform = "platform"
+    regulator = "regulator"
+    other = "other"
+
+
+class EventKind(str, Enum):
+    leak = "leak"
+    release = "release"
+    announcement = "announcement"
+    investment = "investment"
+    acquisition = "acquisition"
+    lawsuit = "lawsuit"
+    regulation = "regulation"
+    partnership = "partnership"
+    personnel = "personnel"
+    other = "other"
+
+
+class Role(str, Enum):
+    """What an organization does in an event."""
+
+    subject = "subject"  # the one the event is about: whose model leaked, who released
+    developer = "developer"  # developer of an event's model, known from the knowledge base
+    platform = "platform"  # where it happened (4chan, GitHub)
+    reporter = "reporter"  # the outlet the article cites
+    investor = "investor"
+    target = "target"  # invested in, acquired, sued
+    regulator = "regulator"
+    partner = "partner"
+
+
+def _enum_type(enum_cls: type[Enum]) -> sa.Enum:
+    # Stored as plain VARCHAR, not a native enum, so that adding a member later needs no
+    # ALTER TYPE on PostgreSQL; SQLAlchemy validates values on the way in.
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=16,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --- organizations ---------------------------------------------------------------------
+
+
+class OrganizationBase(SQLModel):
+    name: str = Field(max_length=200, unique=True)
+    kind: OrganizationKind = Field(default=OrganizationKind.company, sa_type=_enum_type(OrganizationKind))
+    wikidata_id: str | None = Field(default=None, max_length=20)
+
+
+class Organization(OrganizationBase, table=True):
+    __tablename__ = "organization"
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class OrganizationCreate(OrganizationBase):
+    aliases: list[str] = []
+
+
+class OrganizationUpdate(SQLModel):
+    name: str | None = None
+    kind: OrganizationKind | None = None
+    wikidata_id: str | None = None
+
+
+# --- AI models -------------------------------------------------------------------------
+
+
+class AIModelBase(SQLModel):
+    name: str = Field(max_length=200, unique=True)
+    family_id: int | None = Field(default=None, foreign_key="ai_model.id", ondelete="SET NULL", index=True)
+    developer_id: int | None = Field(default=None, foreign_key="organization.id", ondelete="SET NULL", index=True)
+    parameters: int | None = Field(default=None, sa_type=sa.BigInteger)
+    wikidata_id: str | None = Field(default=None, max_length=20)
+
+
+class AIModel(AIModelBase, table=True):
+    __tablename__ = "ai_model"
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class AIModelCreate(SQLModel):
+    name: str
+    developer: str | None = None
+    family: str | None = None
+    parameters: int | None = None
+    wikidata_id: str | None = None
+    aliases: list[str] = []
+
+
+class AIModelUpdate(SQLModel):
+    name: str | None = None
+    family_id: int | None = None
+    developer_id: int | None = None
+    parameters: int | None = None
+    wikidata_id: str | None = None
+
+
+# --- aliases ---------------------------------------------------------------------------
+
+
+class Alias(SQLModel, table=True):
+    """A surface form of an organization or a model, as seen in text («Meta✴», «LLaMa»).
+
+    ``key`` is the form folded for matching (see ``kb.names.alias_key``); a key may name
+    several entities, and the extractor decides between them.
+    """
+
+    __tablename__ = "alias"
+    __table_args__ = (
+        sa.CheckConstraint("(organization_id IS NULL) <> (model_id IS NULL)", name="one_entity"),
+        sa.UniqueConstraint("key", "organization_id"),
+        sa.UniqueConstraint("key", "model_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(max_length=200)
+    key: str = Field(max_length=200, index=True)
+    organization_id: int | None = Field(default=None, foreign_key="organization.id", ondelete="CASCADE", index=True)
+    model_id: int | None = Field(default=None, foreign_key="ai_model.id", ondelete="CASCADE", index=True)
+
+
+# --- articles --------------------------------------------------------------------------
+
+
+class ArticleBase(SQLModel):
+    title: str = Field(sa_type=sa.Text)
+    url: str | None = Field(default=None, sa_type=sa.Text)
+    file_name: str | None = Field(default=None, sa_type=sa.Text)
+    source: str | None = Field(default=None, max_length=200)
+    language: str = Field(default="ru", max_length=8)
+    published: date | None = None
+
+
+class Article(ArticleBase, table=True):
+    __tablename__ = "article"
+    id: int | None = Field(default=None, primary_key=True)
+    content_hash: str = Field(max_length=64, unique=True)
+    text: str = Field(sa_type=sa.Text)
+    ingested_at: datetime = Field(default_factory=_utcnow)
+
+
+class ArticleCreate(ArticleBase):
+    text: str
+
+
+# --- events ----------------------------------------------------------------------------
+
+
+class EventBase(SQLModel):
+    kind: EventKind = Field(sa_type=_enum_type(EventKind))
+    title: str = Field(max_length=300)
+    date_start: date | None = None
+    date_end: date | None = None
+    precision: Precision | None = Field(default=None, sa_type=_enum_type(Precision))
+    modifier: Modifier | None = Field(default=None, sa_type=_enum_type(Modifier))
+    date_value: str | None = Field(default=None, max_length=32)
+    date_text: str | None = Field(default=None, max_length=200)
+    year_inferred: bool = False
+    year_inference_reason: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class Event(EventBase, table=True):
+    __tablename__ = "event"
+    __table_args__ = (sa.Index("ix_event_chronology", "date_start", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=_utcnow)
+
+
+class EventUpdate(SQLModel):
+    kind: EventKind | None = None
+    title: str | None = None
+    date_start: date | None = None
+    date_end: date | None = None
+    precision: Precision | None = None
+
+
+class EventOrganization(SQLModel, table=True):
+    __tablename__ = "event_organization"
+    event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    organization_id: int = Field(foreign_key="organization.id", primary_key=True, ondelete="CASCADE", index=True)
+    role: Role = Field(primary_key=True, sa_type=_enum_type(Role))
+
+
+class EventModel(SQLModel, table=True):
+    __tablename__ = "event_model"
+    event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    model_id: int = Field(foreign_key="ai_model.id", primary_key=True, ondelete="CASCADE", index=True)
+
+
+class Evidence(SQLModel, table=True):
+    """An article's support for an event: ``quote == article.text[char_start:char_end]``."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "article_id", "char_start"),
+        sa.CheckConstraint("char_start >= 0 AND char_end > char_start", name="offsets"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE", index=True)
+    article_id: int = Field(foreign_key="article.id", ondelete="CASCADE", index=True)
+    quote: str = Field(sa_type=sa.Text)
+    char_start: int
+    char_end: int

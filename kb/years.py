@@ -1,0 +1,100 @@
+"""Inferring the year of a date written without one («3 марта») from the knowledge base.
+
+An article with no publication date leaves «3 марта» without a year. The knowledge base
+still bounds it: an event about a model cannot precede that model's first known event, so
+the year is the first in which the date falls on or after it. Nothing known, nothing
+inferred: the year stays unknown rather than guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from kb.dates import Modifier, Precision, interval_for_value
+from kb.entities import family_parents, family_root, with_descendants
+from kb.models import AIModel, Event, EventModel
+from kb.titles import KIND_LABELS
+
+UNKNOWN_YEAR = "XXXX"
+
+
+@dataclass(frozen=True)
+class YearInference:
+    start: date
+    end: date
+    precision: Precision
+    reason: str
+
+
+def is_year_unknown(value: str | None) -> bool:
+    return bool(value) and value.startswith(UNKNOWN_YEAR)
+
+
+def infer_year(
+    session: Session,
+    value: str,
+    modifier: Modifier | None,
+    date_text: str,
+    model_ids: list[int],
+    *,
+    exclude_event: int | None = None,
+    today: date | None = None,
+) -> YearInference | None:
+    """Complete a year-less TIMEX value (``XXXX-03-03``) from the events known about its models."""
+    today = today or date.today()
+    first = _first_known_event(session, model_ids, exclude_event)
+    if first is None:
+        return None
+    first_date, first_kind, model_name = first
+    for year in range(first_date.year, today.year + 1):
+        interval = interval_for_value(value.replace(UNKNOWN_YEAR, str(year), 1), modifier)
+        if interval is None:
+            return None
+        start, end, precision = interval
+        if end >= first_date:
+            if start > today:
+                return None
+            reason = (
+                f"первое известное событие {model_name} ({first_kind}) — {first_date.isoformat()}; "
+                f"«{date_text}» впервые приходится на время после него в {year} году"
+            )
+            return YearInference(start, end, precision, reason)
+    return None
+
+
+def _first_known_event(session: Session, model_ids: list[int], exclude_event: int | None):
+    if not model_ids:
+        return None
+    parents = family_parents(session)
+    family = with_descendants(parents, {family_root(parents, m) for m in model_ids})
+    query = (
+        select(Event.date_start, Event.kind, AIModel.name)
+        .join(EventModel, EventModel.event_id == Event.id)
+        .join(AIModel, AIModel.id == EventModel.model_id)
+        .where(col(EventModel.model_id).in_(family), col(Event.date_start).is_not(None))
+        .order_by(Event.date_start, Event.id)
+    )
+    if exclude_event is not None:
+        query = query.where(Event.id != exclude_event)
+    row = session.exec(query).first()
+    return None if row is None else (row[0], KIND_LABELS[row[1]].lower(), row[2])
+
+
+def infer_missing_years(session: Session, today: date | None = None) -> int:
+    """Give a year to every stored event still without one, where the knowledge base now allows."""
+    completed = 0
+    for event in session.exec(select(Event).where(col(Event.date_value).like(f"{UNKNOWN_YEAR}%"))).all():
+        model_ids = list(session.exec(select(EventModel.model_id).where(EventModel.event_id == event.id)))
+        inference = infer_year(
+            session, event.date_value, event.modifier, event.date_text or "", model_ids, exclude_event=event.id, today=today
+        )
+        if inference is not None:
+            event.date_start, event.date_end, event.precision = inference.start, inference.end, inference.precision
+            event.date_value = event.date_value.replace(UNKNOWN_YEAR, str(inference.start.year), 1)
+            event.year_inferred, event.year_inference_reason = True, inference.reason
+            session.add(event)
+            completed += 1
+    return completed
