@@ -10,8 +10,10 @@ alone does not fix:
   winter of January-February 2023);
 * parts of a month: start = days 1-10, mid = 11-20, end = 21-last;
 * parts of a year: start = January-April, mid = May-August, end = September-December;
+* parts of a season or quarter: its first, second or third month; of a half: its
+  first, middle or last two months;
 * parts of a decade: start = years 0-3, mid = 4-6, end = 7-9;
-* a modifier on any other precision (and ``approx`` everywhere) keeps the whole interval;
+* ``approx``, and a part of a day or week, keeps the whole interval;
 * an interval value is two values joined by ``/`` (ISO 8601), e.g. ``2023-03-01/2023-03-05``.
 """
 
@@ -139,7 +141,18 @@ def apply_part(start: date, end: date, precision: Precision,
     if precision is Precision.decade:
         first, last = [(0, 3), (4, 6), (7, 9)][index]
         return date(start.year + first, 1, 1), date(start.year + last, 12, 31)
+    if precision in (Precision.season, Precision.quarter, Precision.half):
+        months = 1 if precision is not Precision.half else 2
+        first = add_months(start, index * months)
+        last = add_months(first, months - 1)
+        return first, month_end(last.year, last.month)
     return start, end
+
+
+def add_months(day: date, months: int) -> date:
+    """The first day of the month ``months`` after the month of ``day``."""
+    total = day.year * 12 + day.month - 1 + months
+    return date(total // 12, total % 12 + 1, 1)
 
 
 _VALUE_RE = re.compile(

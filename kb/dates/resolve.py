@@ -1,92 +1,67 @@
-"""Turn candidate matches into resolved dates (minimal first version)."""
+"""The public entry points: find every date in a text, or resolve one expression."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from kb.dates.grammar import PATTERN
-from kb.dates.lexicon import month_number
-from kb.dates.model import Anchor, Precision, ResolvedDate, month_end, valid_year
+from kb.dates.handlers import HANDLERS
+from kb.dates.model import Anchor, ResolvedDate, interval_for_value
+from kb.dates.units import Context, Meaning
 
-
-def _day_month(m, text, reference, previous):
-    day = int("".join(ch for ch in m["dmy_day"] if ch.isdigit()))
-    month = month_number(m["dmy_month"])
-    if m["dmy_year"]:
-        year = int(m["dmy_year"])
-        return _make(m, text, "dmy", year, month, day, False, Anchor.none)
-    if reference:
-        year = reference.year
-        if _safe(year, month, day) and date(year, month, day) > reference:
-            year -= 1
-        return _make(m, text, "dmy", year, month, day, True, Anchor.publication)
-    if previous:
-        year = previous.start.year
-        if _safe(year, month, day) and date(year, month, day) < previous.start:
-            year += 1
-        return _make(m, text, "dmy", year, month, day, True, Anchor.previous_mention)
-    if not _safe(2000, month, day):
-        return None
-    return ResolvedDate(m["dmy"], m.span("dmy"), None, None, Precision.day, None,
-                        f"XXXX-{month:02d}-{day:02d}", False, Anchor.none)
-
-
-def _safe(year, month, day):
-    try:
-        date(year, month, day)
-    except ValueError:
-        return False
-    return True
-
-
-def _make(m, text, group, year, month, day, inferred, anchor):
-    if not valid_year(year) or not _safe(year, month, day):
-        return None
-    d = date(year, month, day)
-    return ResolvedDate(m[group], m.span(group), d, d, Precision.day, None, d.isoformat(),
-                        inferred, anchor)
-
-
-def _month_year(m, text, reference, previous):
-    year, month = int(m["my_year"]), month_number(m["my_month"])
-    if not valid_year(year):
-        return None
-    return ResolvedDate(m["my"], m.span("my"), date(year, month, 1), month_end(year, month),
-                        Precision.month, None, f"{year:04d}-{month:02d}", False, Anchor.none)
-
-
-def _numeric(m, text, reference, previous):
-    if m["iso_y"]:
-        year, month, day = int(m["iso_y"]), int(m["iso_m"]), int(m["iso_d"])
-    else:
-        day, month, year = int(m["num_a"]), int(m["num_b"]), int(m["num_c"])
-        if len(m["num_c"]) == 2:
-            year += 2000 if year < 70 else 1900
-    return _make(m, text, "num", year, month, day, False, Anchor.none)
-
-
-_HANDLERS = {"dmy": _day_month, "my": _month_year, "num": _numeric}
+# A TIMEX3 value with a written year, accepted as a whole expression («2023-Q1», «2022»).
+_VALUE = re.compile(r"\d{4}(?:-(?:\d\d(?:-\d\d)?|W\d\d|Q[1-4]|H[12]|SP|SU|FA|WI))?")
+_TRAILING = ".,;:!?"
 
 
 def find_dates(text: str, reference: date | None = None) -> list[ResolvedDate]:
-    """Every temporal expression in a text, in order, with exact spans."""
+    """Every temporal expression in a text, in order, with exact spans.
+
+    ``reference`` is the publication date. Without it, a date with no written year
+    takes the year of the last mention with a written year before it; with neither,
+    its year stays unknown (``XXXX`` value, no interval), and relative expressions
+    («вчера», «на прошлой неделе») are left out.
+    """
     found: list[ResolvedDate] = []
-    previous = None
+    previous: Meaning | None = None
     for m in PATTERN.finditer(text):
-        result = _HANDLERS[m.lastgroup](m, text, reference, previous)
-        if result is None:
+        name = m.lastgroup
+        meaning = HANDLERS[name](m, Context(reference, previous))
+        if meaning is None:
             continue
-        found.append(result)
-        if result.start and not result.year_inferred:
-            previous = result
+        start, end = m.span(name)
+        found.append(ResolvedDate(text[start:end], (start, end), *meaning))
+        if meaning.start is not None and not meaning.year_inferred:
+            previous = meaning
     return found
 
 
-def resolve_date(text: str, reference: date | None = None) -> ResolvedDate | None:
-    """The date meant by a whole expression (e.g. a CLI argument); None when it is not a date."""
-    stripped = text.strip()
-    offset = text.find(stripped)
-    for result in find_dates(text, reference):
-        if result.span == (offset, offset + len(stripped)):
-            return result
+def _whole_meaning(expression: str, ctx: Context) -> Meaning | None:
+    if _VALUE.fullmatch(expression):
+        interval = interval_for_value(expression)
+        if interval is None:
+            return None
+        return Meaning(*interval, None, expression, False, Anchor.none)
+    for candidate in (expression, expression.rstrip(_TRAILING)):
+        m = PATTERN.fullmatch(candidate)
+        if m:
+            return HANDLERS[m.lastgroup](m, ctx)
     return None
+
+
+def resolve_date(text: str, reference: date | None = None) -> ResolvedDate | None:
+    """The date meant by a whole expression (e.g. a CLI argument); None when it is not a date.
+
+    The expression may keep its preposition («в начале марта»); the span covers it
+    all. A year that is not written is taken from ``reference`` (the most recent past
+    occurrence) or left unknown; relative expressions need ``reference``.
+    """
+    expression = text.strip()
+    if not expression:
+        return None
+    meaning = _whole_meaning(expression, Context(reference, whole=True))
+    if meaning is None:
+        return None
+    start = text.index(expression)
+    return ResolvedDate(expression, (start, start + len(expression)), *meaning)

@@ -1,0 +1,206 @@
+"""The ``kb`` command: a thin layer over the library, like the API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlmodel import Session, select
+
+from kb import dates
+from kb.config import database_url, seeds_dir
+from kb.db import get_engine, migrate
+from kb.export import iter_csv
+from kb.ingest import SeedReport, seed_paths
+from kb.models import Article, EventKind
+from kb.public import EventPublic
+from kb.queries import QueryError, TimelineFilter, iter_timeline
+
+app = typer.Typer(
+    help="kb: a knowledge base of dated events in the AI industry, from Russian news articles.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+err = Console(stderr=True)
+
+
+class TimelineFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+
+
+def _parse_date(value: Optional[str]) -> Optional[date]:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+FromOption = Annotated[Optional[str], typer.Option("--from", metavar="YYYY-MM-DD", callback=_parse_date, help="Events that end on or after this date.")]
+ToOption = Annotated[Optional[str], typer.Option("--to", metavar="YYYY-MM-DD", callback=_parse_date, help="Events that start on or before this date.")]
+ModelOption = Annotated[list[str], typer.Option("--model", help="Model name or alias; includes its variants. Repeat for any of several.")]
+OrgOption = Annotated[list[str], typer.Option("--org", help="Organization name or alias. Repeat for any of several.")]
+KindOption = Annotated[list[EventKind], typer.Option("--kind", help="Event kind. Repeat for any of several.")]
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[Optional[str], typer.Option("--db", help="Database URL [default: $KB_DATABASE_URL, else sqlite:///kb.sqlite]")] = None,
+) -> None:
+    ctx.obj = database_url(db)
+
+
+@app.command("migrate")
+def migrate_command(ctx: typer.Context) -> None:
+    """Create the database or bring its schema up to date."""
+    migrate(ctx.obj)
+    typer.echo(f"schema up to date: {ctx.obj}")
+
+
+@app.command()
+def seed(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Article files (.txt, .md) and folders of them.")],
+    published: Annotated[
+        Optional[str], typer.Option(metavar="YYYY-MM-DD", callback=_parse_date, help="Publication date for files that carry none.")
+    ] = None,
+) -> None:
+    """Ingest articles: one transaction each; files already stored are left as they are."""
+    migrate(ctx.obj)
+    report = _seed(ctx.obj, paths, published)
+    for path, reason in report.failed:
+        typer.echo(f"error: {path}: {reason}", err=True)
+    typer.echo(
+        f"{len(report.stored)} stored, {len(report.unchanged)} unchanged, {len(report.failed)} failed; "
+        f"events: {report.events_created} new, {report.events_merged} merged, "
+        f"{report.years_completed} years inferred afterwards"
+    )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _seed(url: str, paths: list[Path], published: date | None) -> SeedReport:
+    engine = get_engine(url)
+    if not sys.stderr.isatty():
+        return seed_paths(engine, paths, published)
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("seeding", total=None)
+        return seed_paths(engine, paths, published, on_file=lambda path: progress.advance(task))
+
+
+def _filters(models: list[str], orgs: list[str], kinds: list[EventKind], date_from, date_to) -> TimelineFilter:
+    try:
+        return TimelineFilter(tuple(models), tuple(orgs), tuple(kinds), date_from, date_to)
+    except QueryError as exc:
+        raise typer.BadParameter(str(exc), param_hint=f"--{exc.param}") from None
+
+
+@app.command("timeline")
+def timeline_command(
+    ctx: typer.Context,
+    model: ModelOption = [],
+    org: OrgOption = [],
+    kind: KindOption = [],
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    output_format: Annotated[TimelineFormat, typer.Option("--format")] = TimelineFormat.table,
+) -> None:
+    """Events in chronological order (unknown dates last)."""
+    filters = _filters(model, org, kind, date_from, date_to)
+    with Session(get_engine(ctx.obj)) as session:
+        events = iter_timeline(session, filters)
+        if output_format is TimelineFormat.csv:
+            for chunk in iter_csv(events):
+                sys.stdout.write(chunk)
+        elif output_format is TimelineFormat.json:
+            typer.echo(json.dumps([e.model_dump(mode="json") for e in events], ensure_ascii=False, indent=2))
+        else:
+            Console().print(_table(events))
+
+
+def _table(events) -> Table:
+    table = Table("date", "kind", "title", "models", "organizations", "sources")
+    for event in events:
+        table.add_row(_shown_date(event), event.kind.value, event.title, ", ".join(m.name for m in event.models),
+                      ", ".join(f"{o.name} ({o.role.value})" for o in event.organizations), str(len(event.sources)))
+    return table
+
+
+def _shown_date(event: EventPublic) -> str:
+    when = event.date
+    if when.start is None:
+        return when.text or "?"
+    shown = when.start.isoformat() if when.start == when.end else f"{when.start}..{when.end}"
+    return shown + (" *" if when.year_inferred else "")
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    model: ModelOption = [],
+    org: OrgOption = [],
+    kind: KindOption = [],
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    output_format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.csv,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write [default: standard output]")] = None,
+) -> None:
+    """Export a timeline as CSV (RFC 4180, UTF-8)."""
+    filters = _filters(model, org, kind, date_from, date_to)
+    with Session(get_engine(ctx.obj)) as session:
+        chunks = iter_csv(iter_timeline(session, filters))
+        if output is None:
+            for chunk in chunks:
+                sys.stdout.write(chunk)
+            return
+        with output.open("w", encoding="utf-8", newline="") as file:
+            file.writelines(chunks)
+    typer.echo(f"wrote {output}", err=True)
+
+
+@app.command("date")
+def date_command(
+    text: Annotated[str, typer.Argument(help="A Russian date expression, e.g. «3 марта» or «в начале марта».")],
+    ref: Annotated[Optional[str], typer.Option(metavar="YYYY-MM-DD", callback=_parse_date, help="Reference (publication) date.")] = None,
+) -> None:
+    """Resolve a date expression and print it as JSON (``null`` when it is not a date)."""
+    resolved = dates.resolve_date(text, ref)
+    typer.echo(json.dumps(resolved.to_dict() if resolved else None, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the API; migrates first, and seeds the bundled corpus into an empty database."""
+    import uvicorn
+
+    from api.main import create_app
+
+    migrate(ctx.obj)
+    engine = get_engine(ctx.obj)
+    with Session(engine) as session:
+        empty = session.exec(select(Article.id).limit(1)).first() is None
+    if empty:
+        report = _seed(ctx.obj, [seeds_dir() / "articles"], None)
+        typer.echo(f"seeded {len(report.stored)} bundled articles ({report.events_created} events)", err=True)
+    uvicorn.run(create_app(ctx.obj), host=host, port=port)
