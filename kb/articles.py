@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
@@ -111,8 +111,10 @@ def _parse_markdown(path: Path, content: str) -> ArticleCreate:
 
 
 def _published(path: Path, value) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
     if value is None or isinstance(value, date):
-        return value.date() if hasattr(value, "date") and callable(value.date) else value
+        return value
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:

@@ -190,6 +190,7 @@ def _cluster(sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon
         if home.date is None and mention_date is not None:
             home.date, home.date_sentence = mention_date, sentence
     _fold_announcements_into_releases(clusters, matcher)
+    _fold_headline_into_body(clusters)
     for cluster in clusters:
         cluster.mentions.sort(key=lambda m: m[0].index)
     clusters.sort(key=lambda c: c.mentions[0][0].index)
@@ -253,6 +254,16 @@ def _fold_announcements_into_releases(clusters: list[_Cluster], matcher: EntityM
                 break
 
 
+def _fold_headline_into_body(clusters: list[_Cluster]) -> None:
+    # A headline names things loosely («Grok» for «Grok-1»); when it reports an event of a
+    # kind the body reports too, it is the body's first such event.
+    for headline in [c for c in clusters if all(s.is_headline for s, _ in c.mentions)]:
+        body = next((c for c in clusters if c.kind is headline.kind and c is not headline), None)
+        if body is not None:
+            body.mentions.extend(headline.mentions)
+            clusters.remove(headline)
+
+
 # --- step 5: the date from the story around the mentions ---------------------------------------
 
 
@@ -279,9 +290,14 @@ def _while_on_story(
     """The neighbours up to the first that leaves the story (another event, another actor)."""
     story = []
     for sentence in neighbours:
-        if sentence is None or sentence.is_headline or any(t.kind is not kind for t in sentence.triggers):
+        if sentence is None or sentence.is_headline:
             break
-        if any(ref not in own and _is_principal(ref, matcher) for ref in _participants_of(sentence, matcher)):
+        principals = [ref for ref in _participants_of(sentence, matcher) if _is_principal(ref, matcher)]
+        if any(ref not in own for ref in principals):
+            break
+        # A trigger of another kind with an actor of its own is another event; without
+        # one («архив выложили на 4chan») it is this story told in other words.
+        if principals and any(t.kind is not kind for t in sentence.triggers):
             break
         story.append(sentence)
     return story
@@ -293,6 +309,9 @@ def _while_on_story(
 def _to_event(cluster: _Cluster, sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon) -> ExtractedEvent | None:
     evidence = cluster.date_sentence if cluster.date_sentence and not cluster.date_sentence.is_headline else None
     evidence = evidence or next((s for s, _ in cluster.mentions if not s.is_headline), None)
+    # A headline-only event is quoted where the body first names one of its participants.
+    own = cluster.participants(matcher)
+    evidence = evidence or next((s for s in sentences if not s.is_headline and own & set(_participants_of(s, matcher))), None)
     if evidence is None:
         return None
     models: list[int] = []

@@ -7,8 +7,9 @@ the day or month named (the caller reads the preposition from the text if it nee
 not dates, except «накануне», which may refer back to the previous dated mention.
 Weekdays: «во вторник» is the most recent Tuesday on or before the reference;
 «в прошлый/этот/следующий вторник» is the Tuesday of the previous/current/next ISO week.
-Seasons with an adjective: «этой осенью» is the autumn nearest the reference,
-«прошлой осенью» the one a year before it, «следующей осенью» the first to start after it.
+Seasons with an adjective count in calendar years like «в этом году»: «этой осенью»
+is the autumn of the reference's year, «прошлой осенью» the one of the year before
+(in December «этой зимой» is the winter that has just begun).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import date, timedelta
 from kb.dates import lexicon as lx
 from kb.dates.engine import parse_absolute
 from kb.dates.model import (Anchor, Modifier, Precision, add_months, month_end,
-                            season_interval, valid_year, week_interval, week_value)
+                            valid_year, week_interval, week_value)
 from kb.dates.morph import governs_noun
 from kb.dates.units import Context, Meaning, Unit, resolve_range, resolve_unit
 
@@ -60,27 +61,15 @@ def _fixed(unit: Unit, ctx: Context, modifier: Modifier | None, year: int,
                              year=year), ctx, modifier, anchor=anchor)
 
 
-def _nearest_season_year(code: str, reference: date) -> int:
-    def distance(year: int) -> int:
-        start, end = season_interval(year, code)
-        if start <= reference <= end:
-            return 0
-        return min(abs((start - reference).days), abs((end - reference).days))
-    return min(range(reference.year - 1, reference.year + 2), key=distance)
-
-
 def _season(m: re.Match, p: str, ctx: Context, modifier: Modifier | None) -> Meaning | None:
     code = lx.SEASON_FORMS[m[f"{p}_s"].lower()]
     unit = Unit(Precision.season, season=code)
     if m[f"{p}_rs"]:
         if not ctx.reference:
             return None
-        shift, ref = lx.relative_shift(m[f"{p}_rs"]), ctx.reference
-        if shift > 0:
-            year = next(y for y in range(ref.year, ref.year + 3)
-                        if season_interval(y, code)[0] > ref) + shift - 1
-        else:
-            year = _nearest_season_year(code, ref) + shift
+        ref = ctx.reference
+        this_year = ref.year + (code == "WI" and ref.month == 12)
+        year = this_year + lx.relative_shift(m[f"{p}_rs"])
         return _fixed(unit, ctx, modifier, year, Anchor.publication)
     if m[f"{p}_wy"]:
         first, second = int(m[f"{p}_wy"]), m[f"{p}_wy2"]
@@ -236,7 +225,10 @@ def weekday(m: re.Match, ctx: Context) -> Meaning | None:
     """«во вторник», «в прошлый вторник», «в эту пятницу»."""
     if not ctx.reference or not (m["wd_r"] or m["prep"] or ctx.whole):
         return None
-    ref, target = ctx.reference, lx.WEEKDAYS[m["wd_d"].lower()]
+    word = m["wd_d"].lower()
+    if word in lx.AMBIGUOUS_WEEKDAYS and governs_noun(m.string, m.end()):
+        return None
+    ref, target = ctx.reference, lx.WEEKDAYS[word]
     if m["wd_r"]:
         day = ref - timedelta(days=ref.weekday()) + timedelta(
             days=target, weeks=lx.relative_shift(m["wd_r"]))

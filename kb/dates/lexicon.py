@@ -62,16 +62,20 @@ SEASON_FORMS: dict[str, str] = {
 # «лето выдалось жарким» is about weather as often as about time.
 SEASON_ADVERBS = frozenset({"весной", "весною", "летом", "осенью", "зимой", "зимою"})
 
+# Nominative, accusative («во вторник»), genitive («до среды») and dative («к пятнице»);
+# the prepositional and instrumental forms are not used for dates, and «в среде»
+# is «in the environment».
 WEEKDAYS: dict[str, int] = {
-    **dict.fromkeys(("понедельник", "понедельника", "понедельнику", "понедельником",
-                     "понедельнике"), 0),
-    **dict.fromkeys(("вторник", "вторника", "вторнику", "вторником", "вторнике"), 1),
-    **dict.fromkeys(("среда", "среду", "среды", "среде", "средой"), 2),
-    **dict.fromkeys(("четверг", "четверга", "четвергу", "четвергом", "четверге"), 3),
-    **dict.fromkeys(("пятница", "пятницу", "пятницы", "пятнице", "пятницей"), 4),
-    **dict.fromkeys(("суббота", "субботу", "субботы", "субботе", "субботой"), 5),
-    **dict.fromkeys(("воскресенье", "воскресенья", "воскресенью", "воскресеньем"), 6),
+    **dict.fromkeys(("понедельник", "понедельника", "понедельнику"), 0),
+    **dict.fromkeys(("вторник", "вторника", "вторнику"), 1),
+    **dict.fromkeys(("среда", "среду", "среды"), 2),
+    **dict.fromkeys(("четверг", "четверга", "четвергу"), 3),
+    **dict.fromkeys(("пятница", "пятницу", "пятницы", "пятнице"), 4),
+    **dict.fromkeys(("суббота", "субботу", "субботы", "субботе"), 5),
+    **dict.fromkeys(("воскресенье", "воскресенья", "воскресенью"), 6),
 }
+# «Среда» is also «environment»: «в среду разработки» is not a Wednesday.
+AMBIGUOUS_WEEKDAYS = frozenset({"среда", "среду", "среды"})
 
 # Shift of the cycle a relative adjective names: «прошлый год» = this year - 1.
 RELATIVE_STEMS: dict[str, int] = {

@@ -1,7 +1,8 @@
-"""Morphology for the one word whose role decides whether it is a date: «накануне».
+"""Morphology for words whose role decides whether they are dates.
 
 «Накануне компания объявила…» is an adverb (the day before); «накануне выборов» is a
 preposition (on the eve of something whose date is not given) and is not a date.
+Likewise «в среду компания…» is a Wednesday, «в среду разработки» an environment.
 """
 
 from __future__ import annotations
@@ -22,11 +23,16 @@ def _analyzer():
 
 
 def governs_noun(text: str, position: int) -> bool:
-    """Whether the word at ``position`` (just after «накануне») is its genitive object."""
+    """Whether the word at ``position`` (just after «накануне» or «среду») is governed by it.
+
+    A number or a possibly genitive noun or adjective right after the word means it is a
+    preposition (or a noun with its own genitive attribute), not a date.
+    """
     if _NEXT_NUMBER.match(text, position):
         return True
     m = _NEXT_WORD.match(text, position)
     if not m:
         return False
-    best = _analyzer().parse(m.group(1))[0]
-    return best.tag.POS in _GOVERNED and best.tag.case == "gent"
+    # Any genitive reading counts: «презентации» is read as locative first.
+    return any(p.tag.POS in _GOVERNED and p.tag.case == "gent"
+               for p in _analyzer().parse(m.group(1)))

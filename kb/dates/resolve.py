@@ -19,7 +19,8 @@ def find_dates(text: str, reference: date | None = None) -> list[ResolvedDate]:
     """Every temporal expression in a text, in order, with exact spans.
 
     ``reference`` is the publication date. Without it, a date with no written year
-    takes the year of the last mention with a written year before it; with neither,
+    takes the year of the last single (not range) mention with a written year before
+    it; with neither,
     its year stays unknown (``XXXX`` value, no interval), and relative expressions
     («вчера», «на прошлой неделе») are left out.
     """
@@ -32,8 +33,8 @@ def find_dates(text: str, reference: date | None = None) -> list[ResolvedDate]:
             continue
         start, end = m.span(name)
         found.append(ResolvedDate(text[start:end], (start, end), *meaning))
-        if meaning.start is not None and not meaning.year_inferred:
-            previous = meaning
+        if meaning.start is not None and not meaning.year_inferred and "/" not in meaning.value:
+            previous = meaning  # a range is too wide to anchor a narrative on
     return found
 
 

@@ -1,0 +1,57 @@
+"""Reading article files: plain text and Markdown with front matter, and clear errors."""
+
+from datetime import date
+
+import pytest
+
+from kb.articles import ArticleFileError, content_hash, read_article
+
+
+def test_plain_text_has_headline_then_body(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("Заголовок статьи\r\nПервый абзац.\r\nВторой абзац.\r\n", encoding="utf-8")
+    article = read_article(path, published=date(2023, 3, 6))
+    assert (article.title, article.text) == ("Заголовок статьи", "Первый абзац.\nВторой абзац.")
+    assert article.published == date(2023, 3, 6) and article.file_name == "a.txt"
+
+
+def test_markdown_front_matter_fields(tmp_path):
+    path = tmp_path / "b.md"
+    path.write_text(
+        "---\ntitle: «Заголовок»\npublished: 2023-02-25\nurl: https://example.org/a\nsource: 3dnews\n---\n\nТекст.\n",
+        encoding="utf-8",
+    )
+    article = read_article(path, published=date(2020, 1, 1))
+    assert article.title == "«Заголовок»" and article.text == "Текст."
+    assert article.published == date(2023, 2, 25)  # the file's own date wins
+    assert (article.url, article.source) == ("https://example.org/a", "3dnews")
+
+
+def test_same_content_same_hash(tmp_path):
+    (tmp_path / "one.txt").write_text("Заголовок\nТекст.", encoding="utf-8")
+    (tmp_path / "two.txt").write_text("Заголовок\r\nТекст.\r\n", encoding="utf-8")
+    assert content_hash(read_article(tmp_path / "one.txt")) == content_hash(read_article(tmp_path / "two.txt"))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.txt", b"", "empty file"),
+        ("headline-only.txt", "Только заголовок\n".encode(), "line 2: no body"),
+        ("cp1251.txt", "Заголовок\nТекст".encode("cp1251"), "not UTF-8"),
+        ("binary.txt", b"abc\x00def\nxyz", "binary content"),
+        ("no-front-matter.md", "Текст".encode(), "line 1: expected '---'"),
+        ("unclosed.md", "---\ntitle: A\n".encode(), "not closed"),
+        ("bad-yaml.md", "---\ntitle: A\nurl: [x\n---\nТекст\n".encode(), "not valid YAML"),
+        ("list.md", "---\n- a\n- b\n---\nТекст\n".encode(), "must be a mapping"),
+        ("no-title.md", "---\npublished: 2023-01-01\n---\nТекст\n".encode(), "field 'title'"),
+        ("bad-date.md", "---\ntitle: A\npublished: вчера\n---\nТекст\n".encode(), "field 'published'"),
+        ("page.html", b"<html></html>", "unsupported file type"),
+    ],
+)
+def test_unreadable_files_say_why(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ArticleFileError) as error:
+        read_article(path)
+    assert str(path) in str(error.value) and reason in str(error.value)

@@ -1,0 +1,113 @@
+"""Extraction rules on short articles of our own: kinds, dates, roles, comparisons, negation."""
+
+from datetime import date
+
+from kb.extract import extract_events
+from kb.models import EventKind, Role
+
+
+def _events(matcher, title, text, published=date(2024, 3, 10)):
+    return extract_events(title, text, published, matcher)
+
+
+def _org(matcher, event, name):
+    roles = {matcher.names[ref]: ref for ref in matcher.names if not ref.is_model}
+    return dict(event.organizations).get(roles[name].id)
+
+
+def _models(matcher, event):
+    return sorted(name for ref, name in matcher.names.items() if ref.is_model and ref.id in event.models)
+
+
+def test_compared_models_get_no_event(matcher):
+    (event,) = _events(
+        matcher,
+        "Mistral AI выпустила новую модель",
+        "Mistral AI 5 марта выпустила Mixtral 8x7B, которая превосходит GPT-3.5 и Llama 2 70B в тестах.",
+    )
+    assert event.kind is EventKind.release
+    assert _models(matcher, event) == ["Mixtral 8x7B"]
+    assert (event.date.start, event.date.precision) == (date(2024, 3, 5), "day")
+
+
+def test_negated_trigger_gives_no_event(matcher):
+    assert _events(matcher, "Планы OpenAI", "OpenAI 5 марта заявила, что не выпустит GPT-5 в этом году.") == []
+
+
+def test_investment_roles_follow_the_sentence(matcher):
+    (event,) = _events(matcher, "Сделка года", "Microsoft 23 января 2023 года инвестировала в OpenAI 10 млрд долларов.")
+    assert event.kind is EventKind.investment
+    assert _org(matcher, event, "Microsoft") is Role.investor
+    assert _org(matcher, event, "OpenAI") is Role.target
+    received = _events(matcher, "Раунд", "Anthropic 4 марта привлекла инвестиции от Amazon.")[0]
+    assert _org(matcher, received, "Anthropic") is Role.target
+    assert _org(matcher, received, "Amazon") is Role.investor
+
+
+def test_lawsuit_plaintiff_is_subject_even_when_a_news_outlet(matcher):
+    (event,) = _events(matcher, "Иск", "The New York Times 27 декабря 2023 года подала в суд на OpenAI и Microsoft.")
+    assert event.kind is EventKind.lawsuit
+    assert _org(matcher, event, "The New York Times") is Role.subject
+    assert _org(matcher, event, "OpenAI") is Role.target and _org(matcher, event, "Microsoft") is Role.target
+
+
+def test_cited_outlet_is_a_reporter(matcher):
+    (event,) = _events(
+        matcher,
+        "Утечка весов",
+        "Как сообщает Reuters, 2 марта веса Llama 2 утекли на GitHub.",
+    )
+    assert event.kind is EventKind.leak
+    assert _org(matcher, event, "Reuters") is Role.reporter
+    assert _org(matcher, event, "GitHub") is Role.platform
+    assert _org(matcher, event, "Meta") is Role.developer  # known from the knowledge base
+
+
+def test_two_dates_two_events(matcher):
+    events = _events(
+        matcher,
+        "Microsoft снова инвестирует в OpenAI",
+        "Microsoft 23 января 2023 года объявила о новых инвестициях в OpenAI.\n"
+        "Впервые Microsoft инвестировала в OpenAI 22 июля 2019 года.",
+    )
+    assert sorted(e.date.start for e in events) == [date(2019, 7, 22), date(2023, 1, 23)]
+    assert {e.kind for e in events} == {EventKind.investment}
+
+
+def test_undated_aside_is_background_not_an_event(matcher):
+    events = _events(
+        matcher,
+        "Google представила Gemini",
+        "Google 6 декабря 2023 года представила Gemini.\n"
+        "Модель обучали на TPU. Сначала Gemini Pro станет доступна в Bard.\n"
+        "Ранее Google выпускала PaLM 2, и компания не раз запускала новые сервисы.",
+    )
+    assert [(e.kind, e.date.start) for e in events] == [(EventKind.release, date(2023, 12, 6))]
+
+
+def test_date_comes_from_the_story_around_an_undated_mention(matcher):
+    (event,) = _events(
+        matcher,
+        "Исходный код Grok утёк в сеть",
+        "Исходный код модели Grok-1 от xAI оказался в открытом доступе.\n"
+        "Архив выложили на 4chan 10 марта, и вскоре его скопировали на другие площадки.",
+    )
+    assert event.kind is EventKind.leak
+    assert event.date.start == date(2024, 3, 10)
+    assert _org(matcher, event, "4chan") is Role.platform
+    assert _org(matcher, event, "xAI") is Role.subject
+
+
+def test_announcement_and_release_of_one_model_are_one_event(matcher):
+    (event,) = _events(
+        matcher,
+        "Anthropic выпустила Claude 3",
+        "Anthropic 4 марта 2024 года анонсировала Claude 3. Запуск Claude 3 состоялся в тот же день.",
+    )
+    assert event.kind is EventKind.release
+
+
+def test_evidence_offsets_index_the_body(matcher):
+    text = "Вступление без событий.\nOpenAI 14 марта 2023 года выпустила GPT-4. Ещё одна фраза."
+    (event,) = _events(matcher, "GPT-4", text)
+    assert text[event.quote_start : event.quote_end] == "OpenAI 14 марта 2023 года выпустила GPT-4."
