@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from sqlmodel import Session
 
 from api.deps import FilterDep, SessionDep
@@ -45,6 +45,11 @@ def _found(record, what: str, ident: int):
 
 
 def _routes(app: FastAPI) -> None:
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        # Until the timeline page exists, the front door is the interactive API documentation.
+        return RedirectResponse("/docs")
+
     @app.get("/timeline", response_model=TimelinePage, tags=["timeline"])
     def timeline(
         session: SessionDep,

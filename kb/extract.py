@@ -1,19 +1,16 @@
-"""Events in one article: triggers by lemma, entities from the gazetteer, dates from the text.
+"""Events in one article: mentions grouped into events, dated, with roles and evidence.
 
-The steps, for a headline and a body:
+The steps, for a headline and a body (``kb.mentions`` does 1-3):
 
-1. Split the body into sentences (razdel, paragraph by paragraph); the headline is a
-   sentence of its own that precedes them.
-2. In each sentence find entities (aliases of known organizations and models), event
-   triggers (lemmas from ``kb/data/triggers.toml``) and dates (``kb.dates.find_dates``).
-   Entities after a comparison cue («превосходит GPT-3») are there for comparison only.
-3. A sentence with a non-negated trigger and at least one principal (a model, or an
-   organization that is neither a platform nor a news outlet cited as a source) is an
-   event mention.
+1. Split the body into sentences; the headline is a sentence of its own before them.
+2. Find entities, triggers and dates in each sentence; entities after a comparison cue
+   («превосходит GPT-3») are there for comparison only.
+3. A non-negated trigger with a principal participant (a model, or an organization other
+   than a platform or a cited outlet) is an event mention.
 4. Mentions of one kind that share a participant and whose dates agree form one event.
-5. An event whose mentions carry no date takes it from the story around them: the next two
-   sentences or the previous one, as long as they stay on the same story (no trigger of
-   another kind, no participant of another event). An event still undated is kept only
+5. An event whose mentions carry no date takes it from the story around them: the rest of
+   their sentences, then the next two sentences or the previous one, as long as these stay
+   on the same story (no other event, no other actor). An event still undated is kept only
    when the headline reports it: an undated aside deep in the text is background.
 6. Roles come from the kinds of organizations and their place around the trigger.
 """
@@ -23,37 +20,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from razdel import sentenize
-
-from kb.dates import ResolvedDate, find_dates
-from kb.lexicon import Lexicon, Trigger, load_lexicon
+from kb.dates import ResolvedDate
+from kb.lexicon import Lexicon, load_lexicon
 from kb.matcher import EntityMatcher, EntityMention, EntityRef
+from kb.mentions import (
+    Mention,
+    Sentence,
+    analyse,
+    find_mentions,
+    is_media,
+    is_principal,
+    participants_of,
+)
 from kb.models import EventKind, OrganizationKind, Role
-from kb.names import Token, tokenize
 from kb.titles import event_title
 
 # How far from a mention the story around it may supply the event's date.
 FOLLOWING_SENTENCES = 2
 PRECEDING_SENTENCES = 1
-# Tokens before a trigger in which «не» negates it («не планирует выпускать»).
-NEGATION_WINDOW = 3
-
-
-@dataclass
-class Sentence:
-    index: int  # -1 for the headline
-    start: int  # offsets in the body (in the headline for index -1)
-    end: int
-    tokens: list[Token]
-    entities: list[EntityMention]
-    triggers: list[Trigger]
-    dates: list[ResolvedDate]
-    comparison_from: int  # token index of the first comparison cue, or len(tokens)
-    cites_source: bool  # «как сообщает …», «по данным …»
-
-    @property
-    def is_headline(self) -> bool:
-        return self.index < 0
 
 
 @dataclass
@@ -72,13 +56,16 @@ class ExtractedEvent:
 @dataclass
 class _Cluster:
     kind: EventKind
-    mentions: list[tuple[Sentence, Trigger]] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
     date: ResolvedDate | None = None
     date_sentence: Sentence | None = None
     platforms: list[int] = field(default_factory=list)
 
     def participants(self, matcher: EntityMatcher) -> set[EntityRef]:
-        return {ref for sentence, _ in self.mentions for ref in _participants_of(sentence, matcher)}
+        return {ref for mention in self.mentions for ref in mention.participants(matcher)}
+
+    def sentences(self) -> list[Sentence]:
+        return [m.sentence for m in self.mentions]
 
 
 def extract_events(
@@ -90,13 +77,13 @@ def extract_events(
     partial (``XXXX-03-03``) for the ingestion layer to complete.
     """
     lexicon = lexicon or load_lexicon()
-    sentences = _analyse(title, text, published, matcher, lexicon)
+    sentences = analyse(title, text, published, matcher, lexicon)
     clusters = _cluster(sentences, matcher, lexicon)
     events = []
     for cluster in clusters:
         if cluster.date is None:
             _date_from_story(cluster, sentences, matcher)
-        if cluster.date is None and not any(s.is_headline for s, _ in cluster.mentions):
+        if cluster.date is None and not any(s.is_headline for s in cluster.sentences()):
             continue
         event = _to_event(cluster, sentences, matcher, lexicon)
         if event is not None:
@@ -104,107 +91,34 @@ def extract_events(
     return events
 
 
-# --- step 1-2: sentences and what is in them -------------------------------------------------
-
-
-def _analyse(title: str, text: str, published: date | None, matcher: EntityMatcher, lexicon: Lexicon) -> list[Sentence]:
-    body_dates = find_dates(text, published)
-    spans = [(-1, 0, len(title))]
-    offset = 0
-    for paragraph in text.split("\n"):
-        for piece in sentenize(paragraph):
-            spans.append((len(spans) - 1, offset + piece.start, offset + piece.stop))
-        offset += len(paragraph) + 1
-    sentences = []
-    for index, start, end in spans:
-        source = title if index < 0 else text
-        tokens = tokenize(source[start:end], start)
-        dates = find_dates(title, published) if index < 0 else [d for d in body_dates if start <= d.span[0] < end]
-        sentences.append(
-            Sentence(
-                index=index,
-                start=start,
-                end=end,
-                tokens=tokens,
-                entities=matcher.find(source, tokens),
-                triggers=lexicon.triggers(tokens),
-                dates=dates,
-                cites_source=any(t.lemma in lexicon.reporting for t in tokens),
-                comparison_from=next(
-                    (i for i, t in enumerate(tokens) if t.lemma in lexicon.comparison or t.lemma in lexicon.background),
-                    len(tokens),
-                ),
-            )
-        )
-    return sentences
-
-
-def _participants_of(sentence: Sentence, matcher: EntityMatcher) -> list[EntityRef]:
-    """Entities a sentence is about: not those there for comparison, nor outlets it cites."""
-    return [m.entity for m in _participant_mentions(sentence, matcher)]
-
-
-def _participant_mentions(sentence: Sentence, matcher: EntityMatcher) -> list[EntityMention]:
-    return [
-        m
-        for m in sentence.entities
-        if m.first_token < sentence.comparison_from and not (sentence.cites_source and _is_media(m.entity, matcher))
-    ]
-
-
-def _is_media(ref: EntityRef, matcher: EntityMatcher) -> bool:
-    return not ref.is_model and matcher.org_kinds.get(ref.id) is OrganizationKind.media
-
-
-def _is_negated(sentence: Sentence, trigger: Trigger, lexicon: Lexicon) -> bool:
-    window = sentence.tokens[max(0, trigger.token_index - NEGATION_WINDOW) : trigger.token_index]
-    return any(t.lemma in lexicon.negation for t in window)
-
-
 # --- step 3-4: mentions and clusters ---------------------------------------------------------
 
 
 def _cluster(sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon) -> list[_Cluster]:
-    mentions: list[tuple[Sentence, Trigger]] = []
-    for sentence in sentences:
-        principals = [ref for ref in _participants_of(sentence, matcher) if _is_principal(ref, matcher)]
-        if not principals:
-            continue
-        first_of_kind: dict[EventKind, Trigger] = {}
-        for trigger in sentence.triggers:
-            if not _is_negated(sentence, trigger, lexicon):
-                first_of_kind.setdefault(trigger.kind, trigger)
-        if len(first_of_kind) > 1:
-            first_of_kind.pop(EventKind.announcement, None)
-        mentions.extend((sentence, trigger) for trigger in first_of_kind.values())
-
+    mentions = [m for sentence in sentences for m in find_mentions(sentence, matcher, lexicon)]
     clusters: list[_Cluster] = []
     # Dated mentions first: each date that disagrees with the others is another event.
-    for sentence, trigger in sorted(mentions, key=lambda m: not m[0].dates):
-        mention_date = sentence.dates[0] if sentence.dates else None
-        home = _find_cluster(clusters, sentence, trigger.kind, mention_date, matcher)
+    for mention in sorted(mentions, key=lambda m: not m.dates()):
+        own_dates = mention.dates()
+        when = own_dates[0] if own_dates else None
+        home = _find_cluster(clusters, mention, when, matcher)
         if home is None:
-            home = _Cluster(trigger.kind)
+            home = _Cluster(mention.kind)
             clusters.append(home)
-        home.mentions.append((sentence, trigger))
-        if home.date is None and mention_date is not None:
-            home.date, home.date_sentence = mention_date, sentence
+        home.mentions.append(mention)
+        if home.date is None and when is not None:
+            home.date, home.date_sentence = when, mention.sentence
     _fold_announcements_into_releases(clusters, matcher)
     _fold_headline_into_body(clusters)
     for cluster in clusters:
-        cluster.mentions.sort(key=lambda m: m[0].index)
-    clusters.sort(key=lambda c: c.mentions[0][0].index)
+        cluster.mentions.sort(key=lambda m: m.sentence.index)
+    clusters.sort(key=lambda c: c.mentions[0].sentence.index)
     return clusters
 
 
-def _is_principal(ref: EntityRef, matcher: EntityMatcher) -> bool:
-    """Whether an entity can make a sentence an event mention: a platform cannot alone."""
-    return ref.is_model or matcher.org_kinds.get(ref.id) is not OrganizationKind.platform
-
-
 def _shares_participant(cluster: _Cluster, refs: set[EntityRef], matcher: EntityMatcher) -> bool:
-    mine = {_family_key(ref, matcher) for ref in cluster.participants(matcher) if _is_principal(ref, matcher)}
-    return bool(mine & {_family_key(ref, matcher) for ref in refs if _is_principal(ref, matcher)})
+    mine = {_family_key(ref, matcher) for ref in cluster.participants(matcher) if is_principal(ref, matcher)}
+    return bool(mine & {_family_key(ref, matcher) for ref in refs if is_principal(ref, matcher)})
 
 
 def _family_key(ref: EntityRef, matcher: EntityMatcher) -> EntityRef:
@@ -212,16 +126,17 @@ def _family_key(ref: EntityRef, matcher: EntityMatcher) -> EntityRef:
 
 
 def _find_cluster(
-    clusters: list[_Cluster], sentence: Sentence, kind: EventKind, when: ResolvedDate | None, matcher: EntityMatcher
+    clusters: list[_Cluster], mention: Mention, when: ResolvedDate | None, matcher: EntityMatcher
 ) -> _Cluster | None:
-    refs = set(_participants_of(sentence, matcher))
+    refs = mention.participants(matcher)
     candidates = [
         c
         for c in clusters
-        if c.kind is kind and _shares_participant(c, refs, matcher) and dates_agree(c.date, when)
+        if c.kind is mention.kind and _shares_participant(c, refs, matcher) and dates_agree(c.date, when)
     ]
     # An undated mention belongs to the nearest story it shares a participant with.
-    return min(candidates, key=lambda c: min(abs(s.index - sentence.index) for s, _ in c.mentions), default=None)
+    index = mention.sentence.index
+    return min(candidates, key=lambda c: min(abs(s.index - index) for s in c.sentences()), default=None)
 
 
 def dates_agree(a: ResolvedDate | None, b: ResolvedDate | None) -> bool:
@@ -257,7 +172,7 @@ def _fold_announcements_into_releases(clusters: list[_Cluster], matcher: EntityM
 def _fold_headline_into_body(clusters: list[_Cluster]) -> None:
     # A headline names things loosely («Grok» for «Grok-1»); when it reports an event of a
     # kind the body reports too, it is the body's first such event.
-    for headline in [c for c in clusters if all(s.is_headline for s, _ in c.mentions)]:
+    for headline in [c for c in clusters if all(s.is_headline for s in c.sentences())]:
         body = next((c for c in clusters if c.kind is headline.kind and c is not headline), None)
         if body is not None:
             body.mentions.extend(headline.mentions)
@@ -270,7 +185,12 @@ def _fold_headline_into_body(clusters: list[_Cluster]) -> None:
 def _date_from_story(cluster: _Cluster, sentences: list[Sentence], matcher: EntityMatcher) -> None:
     by_index = {s.index: s for s in sentences}
     own = cluster.participants(matcher)
-    for sentence, _ in cluster.mentions:
+    for sentence in cluster.sentences():
+        if sentence.dates:
+            # The mention's own sentence dates it, even when the date sits in another clause.
+            cluster.date, cluster.date_sentence = sentence.dates[0], sentence
+            return
+    for sentence in cluster.sentences():
         following = [by_index.get(sentence.index + k) for k in range(1, FOLLOWING_SENTENCES + 1)]
         preceding = [by_index.get(sentence.index - k) for k in range(1, PRECEDING_SENTENCES + 1)]
         for neighbour in [*_while_on_story(following, cluster.kind, own, matcher), *_while_on_story(preceding, cluster.kind, own, matcher)]:
@@ -292,7 +212,7 @@ def _while_on_story(
     for sentence in neighbours:
         if sentence is None or sentence.is_headline:
             break
-        principals = [ref for ref in _participants_of(sentence, matcher) if _is_principal(ref, matcher)]
+        principals = [ref for ref in participants_of(sentence, matcher) if is_principal(ref, matcher)]
         if any(ref not in own for ref in principals):
             break
         # A trigger of another kind with an actor of its own is another event; without
@@ -308,21 +228,21 @@ def _while_on_story(
 
 def _to_event(cluster: _Cluster, sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon) -> ExtractedEvent | None:
     evidence = cluster.date_sentence if cluster.date_sentence and not cluster.date_sentence.is_headline else None
-    evidence = evidence or next((s for s, _ in cluster.mentions if not s.is_headline), None)
+    evidence = evidence or next((s for s in cluster.sentences() if not s.is_headline), None)
     # A headline-only event is quoted where the body first names one of its participants.
     own = cluster.participants(matcher)
-    evidence = evidence or next((s for s in sentences if not s.is_headline and own & set(_participants_of(s, matcher))), None)
+    evidence = evidence or next((s for s in sentences if not s.is_headline and own & set(participants_of(s, matcher))), None)
     if evidence is None:
         return None
     models: list[int] = []
     roles: dict[int, Role] = {}
-    for sentence, trigger in cluster.mentions:
-        for mention in _participant_mentions(sentence, matcher):
-            if mention.entity.is_model:
-                if mention.entity.id not in models:
-                    models.append(mention.entity.id)
+    for mention in cluster.mentions:
+        for entity in mention.entities(matcher):
+            if entity.entity.is_model:
+                if entity.entity.id not in models:
+                    models.append(entity.entity.id)
             else:
-                roles.setdefault(mention.entity.id, _role(cluster.kind, mention, sentence, trigger, matcher))
+                roles.setdefault(entity.entity.id, _role(mention, entity, matcher))
     for org_id in cluster.platforms:
         roles.setdefault(org_id, Role.platform)
     for org_id in _reporters(sentences, matcher, lexicon):
@@ -343,13 +263,14 @@ def _to_event(cluster: _Cluster, sentences: list[Sentence], matcher: EntityMatch
     )
 
 
-def _role(kind: EventKind, mention: EntityMention, sentence: Sentence, trigger: Trigger, matcher: EntityMatcher) -> Role:
-    org_kind = matcher.org_kinds.get(mention.entity.id)
+def _role(mention: Mention, entity: EntityMention, matcher: EntityMatcher) -> Role:
+    kind, trigger = mention.kind, mention.trigger
+    org_kind = matcher.org_kinds.get(entity.entity.id)
     if org_kind is OrganizationKind.platform:
         return Role.platform
     if org_kind is OrganizationKind.regulator:
         return Role.regulator
-    after_trigger = (mention.first_token > trigger.token_index) != trigger.receiver_first
+    after_trigger = (entity.first_token > trigger.token_index) != trigger.receiver_first
     if kind is EventKind.investment:
         return Role.target if after_trigger else Role.investor
     if kind in (EventKind.acquisition, EventKind.lawsuit):
@@ -368,5 +289,5 @@ def _reporters(sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexic
         for s in sentences
         if s.cites_source
         for m in s.entities
-        if _is_media(m.entity, matcher)
+        if is_media(m.entity, matcher)
     ]

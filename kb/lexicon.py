@@ -37,7 +37,8 @@ class Lexicon:
         while i < len(lemmas):
             for phrase, kind in self.phrases.items():
                 if tuple(lemmas[i : i + len(phrase)]) == phrase:
-                    found.append(Trigger(kind, i, " ".join(phrase), False))
+                    joined = " ".join(phrase)
+                    found.append(Trigger(kind, i, joined, joined in self.receiver_first))
                     i += len(phrase)
                     break
             else:
@@ -60,7 +61,7 @@ def load_lexicon() -> Lexicon:
         kind = EventKind(kind_name)
         words.update({alias_key(w): kind for w in entry.get("words", [])})
         phrases.update({tuple(alias_key(w) for w in p.split()): kind for p in entry.get("phrases", [])})
-        receiver_first.update(alias_key(w) for w in entry.get("receiver_first", []))
+        receiver_first.update(" ".join(alias_key(w) for w in p.split()) for p in entry.get("receiver_first", []))
     # Longer phrases first, so that "подать в суд" wins over a shorter overlapping one.
     phrases = dict(sorted(phrases.items(), key=lambda item: -len(item[0])))
     return Lexicon(

@@ -276,6 +276,8 @@ def day_range(m: re.Match, ctx: Context) -> Meaning | None:
     """«с 1 по 5 марта», «1–5 марта 2023 года», «между 1 и 5 марта»."""
     last = _day_unit(m, "rdd")
     first = Unit(Precision.day, month=last.month, day=lx.ordinal_number(m["rdd_a"]))
+    if first.day >= last.day:
+        return None  # both days are in one month, so the range cannot wrap a year
     return resolve_range(first, last, ctx)
 
 

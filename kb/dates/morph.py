@@ -13,6 +13,7 @@ from functools import lru_cache
 _NEXT_WORD = re.compile(r"\s+([а-яё]+)", re.IGNORECASE)
 _NEXT_NUMBER = re.compile(r"\s+\d")
 _GOVERNED = {"NOUN", "ADJF", "PRTF", "NPRO", "NUMR"}
+_MIN_SCORE = 0.05
 
 
 @lru_cache(maxsize=1)
@@ -33,6 +34,7 @@ def governs_noun(text: str, position: int) -> bool:
     m = _NEXT_WORD.match(text, position)
     if not m:
         return False
-    # Any genitive reading counts: «презентации» is read as locative first.
-    return any(p.tag.POS in _GOVERNED and p.tag.case == "gent"
+    # Any likely genitive reading counts: «презентации» is read as locative first,
+    # while «в» has a genitive abbreviation reading of score 0.
+    return any(p.tag.POS in _GOVERNED and p.tag.case == "gent" and p.score >= _MIN_SCORE
                for p in _analyzer().parse(m.group(1)))

@@ -1,0 +1,177 @@
+"""Sentences of an article, what is in them, and the event mentions they make.
+
+A sentence holds tokens, entities (aliases of known organizations and models), triggers
+(lemmas from ``kb/data/triggers.toml``) and dates (``kb.dates.find_dates``). A trigger
+with a principal participant, not negated, is an event mention. When one sentence reports
+two kinds of event («объявили о партнёрстве, а Meta в тот же день выпустила Llama 2»), each
+mention keeps the entities and dates of its own clause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from razdel import sentenize
+
+from kb.dates import ResolvedDate, find_dates
+from kb.lexicon import Lexicon, Trigger
+from kb.matcher import EntityMatcher, EntityMention, EntityRef
+from kb.models import EventKind, OrganizationKind
+from kb.names import Token, tokenize
+
+# Tokens before a trigger in which «не» negates it («не планирует выпускать»).
+NEGATION_WINDOW = 3
+# Words that open a new clause after a comma («…, а Meta выпустила …»).
+_CLAUSE_OPENERS = {"а", "но", "однако", "и", "который", "что", "когда", "причем", "тогда"}
+
+
+@dataclass
+class Sentence:
+    index: int  # -1 for the headline
+    start: int  # offsets in the body (in the headline for index -1)
+    end: int
+    tokens: list[Token]
+    entities: list[EntityMention]
+    triggers: list[Trigger]
+    dates: list[ResolvedDate]
+    comparison_from: int  # token index of the first comparison cue, or len(tokens)
+    cites_source: bool  # «как сообщает …», «по данным …»
+    gaps: list[str]  # gaps[i]: the text between token i-1 and token i (clause boundaries)
+
+    @property
+    def is_headline(self) -> bool:
+        return self.index < 0
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A trigger in a sentence, with the tokens [first, last] that speak of its event."""
+
+    sentence: Sentence
+    trigger: Trigger
+    first: int
+    last: int
+
+    @property
+    def kind(self) -> EventKind:
+        return self.trigger.kind
+
+    def entities(self, matcher: EntityMatcher) -> list[EntityMention]:
+        return [m for m in participant_mentions(self.sentence, matcher) if self.first <= m.first_token <= self.last]
+
+    def participants(self, matcher: EntityMatcher) -> set[EntityRef]:
+        return {m.entity for m in self.entities(matcher)}
+
+    def dates(self) -> list[ResolvedDate]:
+        tokens = self.sentence.tokens
+        start, end = tokens[self.first].start, tokens[self.last].end
+        return [d for d in self.sentence.dates if start <= d.span[0] < end]
+
+
+def analyse(title: str, text: str, published: date | None, matcher: EntityMatcher, lexicon: Lexicon) -> list[Sentence]:
+    """The headline (index -1) and the body's sentences, razdel-split paragraph by paragraph."""
+    body_dates = _past_dates(find_dates(text, published), published)
+    spans = [(-1, 0, len(title))]
+    offset = 0
+    for paragraph in text.split("\n"):
+        for piece in sentenize(paragraph):
+            spans.append((len(spans) - 1, offset + piece.start, offset + piece.stop))
+        offset += len(paragraph) + 1
+    sentences = []
+    for index, start, end in spans:
+        source = title if index < 0 else text
+        tokens = tokenize(source[start:end], start)
+        if index < 0:
+            dates = _past_dates(find_dates(title, published), published)
+        else:
+            dates = [d for d in body_dates if start <= d.span[0] < end]
+        cues = lexicon.comparison | lexicon.background
+        sentences.append(
+            Sentence(
+                index=index,
+                start=start,
+                end=end,
+                tokens=tokens,
+                entities=matcher.find(source, tokens),
+                triggers=lexicon.triggers(tokens),
+                dates=dates,
+                comparison_from=next((i for i, t in enumerate(tokens) if t.lemma in cues), len(tokens)),
+                cites_source=any(t.lemma in lexicon.reporting for t in tokens),
+                gaps=[""] + [source[a.end : b.start] for a, b in zip(tokens, tokens[1:])],
+            )
+        )
+    return sentences
+
+
+def _past_dates(dates: list[ResolvedDate], published: date | None) -> list[ResolvedDate]:
+    # A report tells what has happened; a date after its publication is a plan or a
+    # deadline («вступит в силу через 20 дней»), not the date of an event it reports.
+    return [d for d in dates if published is None or d.start is None or d.start <= published]
+
+
+def participant_mentions(sentence: Sentence, matcher: EntityMatcher) -> list[EntityMention]:
+    """Entities a sentence is about: not those there for comparison, nor outlets it cites."""
+    return [
+        m
+        for m in sentence.entities
+        if m.first_token < sentence.comparison_from and not (sentence.cites_source and is_media(m.entity, matcher))
+    ]
+
+
+def participants_of(sentence: Sentence, matcher: EntityMatcher) -> list[EntityRef]:
+    return [m.entity for m in participant_mentions(sentence, matcher)]
+
+
+def is_media(ref: EntityRef, matcher: EntityMatcher) -> bool:
+    return not ref.is_model and matcher.org_kinds.get(ref.id) is OrganizationKind.media
+
+
+def is_principal(ref: EntityRef, matcher: EntityMatcher) -> bool:
+    """Whether an entity can make a sentence an event mention: a platform cannot alone."""
+    return ref.is_model or matcher.org_kinds.get(ref.id) is not OrganizationKind.platform
+
+
+def find_mentions(sentence: Sentence, matcher: EntityMatcher, lexicon: Lexicon) -> list[Mention]:
+    """The event mentions of a sentence: one per kind, each scoped to its clauses."""
+    first_of_kind: dict[EventKind, Trigger] = {}
+    for trigger in sentence.triggers:
+        if not _is_negated(sentence, trigger, lexicon):
+            first_of_kind.setdefault(trigger.kind, trigger)
+    # «объявила о партнёрстве» is the partnership itself, not a separate announcement.
+    if len(first_of_kind) > 1:
+        first_of_kind.pop(EventKind.announcement, None)
+    last = len(sentence.tokens) - 1
+    if len(first_of_kind) <= 1:
+        scopes = {trigger: (0, last) for trigger in first_of_kind.values()}
+    else:
+        scopes = _clause_scopes(sentence, list(first_of_kind.values()))
+    mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in first_of_kind.values()]
+    return [m for m in mentions if any(is_principal(ref, matcher) for ref in m.participants(matcher))]
+
+
+def _is_negated(sentence: Sentence, trigger: Trigger, lexicon: Lexicon) -> bool:
+    window = sentence.tokens[max(0, trigger.token_index - NEGATION_WINDOW) : trigger.token_index]
+    return any(t.lemma in lexicon.negation for t in window)
+
+
+def _clause_scopes(sentence: Sentence, triggers: list[Trigger]) -> dict[Trigger, tuple[int, int]]:
+    """Token ranges of each trigger's clauses; a clause without a trigger joins the one before it."""
+    tokens = sentence.tokens
+    bounds = [0] + [
+        i
+        for i in range(1, len(tokens))
+        if any(mark in sentence.gaps[i] for mark in ";—–:") or ("," in sentence.gaps[i] and tokens[i].lemma in _CLAUSE_OPENERS)
+    ]
+    clauses = list(zip(bounds, [b - 1 for b in bounds[1:]] + [len(tokens) - 1]))
+    with_trigger = [any(first <= t.token_index <= last for t in triggers) for first, last in clauses]
+    anchors = []
+    for i in range(len(clauses)):
+        preceding = [j for j in range(i, -1, -1) if with_trigger[j]]
+        anchors.append(preceding[0] if preceding else with_trigger.index(True))
+    scopes = {}
+    for trigger in triggers:
+        home = next(i for i, (first, last) in enumerate(clauses) if first <= trigger.token_index <= last)
+        owned = [clauses[i] for i in range(len(clauses)) if anchors[i] == home]
+        scopes[trigger] = (owned[0][0], owned[-1][1])
+    return scopes
