@@ -111,8 +111,7 @@ _SINGLES = {
     "rel": relative_unit("rel"),
     "wd": rf"(?:(?P<wd_r>{RELATIVE})\s+)?(?P<wd_d>{WEEKDAY})",
     "rday": rf"(?:{lx.alternation(lx.RELATIVE_DAYS)})\b",
-    "ago": (rf"(?:(?P<ago_n>{NUMBER})\s+)?(?P<ago_u>{lx.alternation(lx.AGO_UNITS)})\s+назад\b"
-            rf"|через\s+(?:(?P<in_n>{NUMBER})\s+)?(?P<in_u>{lx.alternation(lx.AGO_UNITS)})\b"),
+    "ago": rf"(?:(?P<ago_n>{NUMBER})\s+)?(?P<ago_u>{lx.alternation(lx.AGO_UNITS)})\s+назад\b",
     "num": r"\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d\d)|\d{4}-\d\d-\d\d|(?:0[1-9]|1[0-2])\.\d{4}",
     "en": rf"{EN_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{EN_MONTH}\s+\d{{4}}",
 }

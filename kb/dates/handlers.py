@@ -250,12 +250,16 @@ def relative_day(m: re.Match, ctx: Context) -> Meaning | None:
 
 
 def ago(m: re.Match, ctx: Context) -> Meaning | None:
-    """«3 дня назад», «неделю назад», «полгода назад», «через два месяца»."""
+    """«3 дня назад», «неделю назад», «полгода назад».
+
+    «Через неделю» is left out: in news it usually counts from a narrated event
+    («через неделю веса утекли»), not from the publication.
+    """
     if not ctx.reference:
         return None
-    number, unit, sign = (m["ago_n"], m["ago_u"], -1) if m["ago_u"] else (m["in_n"], m["in_u"], 1)
+    number = m["ago_n"]
     count = 1 if number is None else int(number) if number.isdigit() else lx.CARDINALS[number.lower()]
-    return _shifted(ctx, lx.AGO_UNITS[unit.lower()], sign * count, _approx(m))
+    return _shifted(ctx, lx.AGO_UNITS[m["ago_u"].lower()], -count, _approx(m))
 
 
 def written(m: re.Match, ctx: Context) -> Meaning | None:
