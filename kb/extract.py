@@ -252,6 +252,8 @@ def _to_event(cluster: _Cluster, sentences: list[Sentence], matcher: EntityMatch
         if developer is not None:
             roles.setdefault(developer, Role.developer)
     organizations = list(roles.items())
+    if cluster.kind is EventKind.partnership and sum(role is Role.partner for _, role in organizations) < 2:
+        return None  # a partnership needs two named parties; one alone is a passing remark
     return ExtractedEvent(
         kind=cluster.kind,
         title=event_title(cluster.kind, models, organizations, matcher),

@@ -111,3 +111,22 @@ def test_evidence_offsets_index_the_body(matcher):
     text = "Вступление без событий.\nOpenAI 14 марта 2023 года выпустила GPT-4. Ещё одна фраза."
     (event,) = _events(matcher, "GPT-4", text)
     assert text[event.quote_start : event.quote_end] == "OpenAI 14 марта 2023 года выпустила GPT-4."
+
+
+def test_partnership_needs_two_parties(matcher):
+    assert _events(matcher, "Сделка", "Microsoft называет сделку этапом партнёрства, начатого 22 июля 2019 года.") == []
+    (event,) = _events(matcher, "Союз", "Meta и Microsoft 18 июля 2023 года объявили о партнёрстве.")
+    assert event.kind is EventKind.partnership and len(event.organizations) == 2
+
+
+def test_two_kinds_in_one_sentence_keep_their_own_clauses(matcher):
+    events = _events(
+        matcher,
+        "Meta выпустила Llama 2",
+        "Meta и Microsoft 18 июля 2023 года объявили о партнёрстве, а Meta в тот же день выпустила Llama 2.",
+    )
+    by_kind = {e.kind: e for e in events}
+    assert set(by_kind) == {EventKind.partnership, EventKind.release}
+    assert _models(matcher, by_kind[EventKind.release]) == ["Llama 2"]
+    assert _models(matcher, by_kind[EventKind.partnership]) == []
+    assert by_kind[EventKind.release].date.start == date(2023, 7, 18)

@@ -1,4 +1,31 @@
-"""Russian date resolver: temporal expressions in news text to calendar intervals."""
+"""Russian date resolver: temporal expressions in news text to calendar intervals.
+
+``find_dates(text, reference)`` finds every expression in one regex pass
+(``grammar``) and resolves it (``handlers``, ``units``); ``resolve_date`` does the
+same for one whole expression; ``interval_for_value`` turns a TIMEX3 value back into
+an interval (``model``). dateparser reads the numeric and English formats
+(``engine``); Russian word forms live in ``lexicon``.
+
+Conventions (each module says more):
+
+* ``reference`` is the publication date. An unwritten year is the most recent past
+  occurrence relative to it (seasons: the most recent one that has ended); without
+  a reference it comes from the last mention in the text with a written year, or
+  stays unknown (``XXXX-03-03``, no interval). It is never taken from today's date.
+* Relative expressions («вчера», «на прошлой неделе», «в прошлом году») need the
+  reference; without it they are not returned.
+* Prepositions do not change the interval: «с 1 марта» and «до 5 марта» are those
+  days; «к марту» is March.
+* Parts: «в начале/середине/конце марта» = days 1-10 / 11-20 / 21-last (precision
+  month); of a year = January-April / May-August / September-December (precision
+  year); of a season or quarter = its first/second/third month; of a decade = years
+  0-3 / 4-6 / 7-9.
+* Seasons are meteorological; «зимой 2023 года» (``2023-WI``) is December 2022 to
+  February 2023. Weeks are ISO weeks, Monday to Sunday (``2023-W09``).
+* A range («с 1 по 5 марта», «с января по март») is one interval from the first
+  start to the last end, with the finer precision; its value is ``A/B``.
+* Years outside 1900-2100 are rejected as misreadings.
+"""
 
 from kb.dates.model import Anchor, Modifier, Precision, ResolvedDate, interval_for_value
 from kb.dates.resolve import find_dates, resolve_date

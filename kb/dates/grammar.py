@@ -2,9 +2,10 @@
 
 The pattern is built from fragments; each alternative is an outermost named group
 (``match.lastgroup`` tells which one matched) whose inner groups carry its prefix.
-Ranges come first so that «с 1 по 5 марта» is not cut into «1» and «5 марта».
-A simple preposition or an approximation word before a single expression is
-matched (groups ``prep`` and ``approx``) but left out of the alternative's span.
+Ranges come first so that «с 1 по 5 марта» is not cut into «1» and «5 марта»; their
+span keeps «с»/«между» but not a leading «в» («в 2020–2022 годах»). A simple
+preposition or an approximation word before a single expression is matched (groups
+``prep`` and ``approx``) but left out of the alternative's span.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ import re
 from kb.dates import lexicon as lx
 
 MONTH = rf"(?:{lx.alternation(lx.MONTHS)})\b"
-MONTH_OR_ABBR = rf"(?:{lx.alternation([*lx.MONTHS, *lx.MONTH_ABBREVIATIONS])})(?<=\.|\w)(?!\w)"
+MONTH_OR_ABBR = rf"(?:{lx.alternation([*lx.MONTHS, *lx.MONTH_ABBREVIATIONS])})(?!\w)"
 EN_MONTH = rf"(?:{lx.alternation(lx.ENGLISH_MONTHS)})\b\.?"
 ORDINAL_WORD = (rf"(?:(?:{lx.alternation(lx.TENS)})\s+)?"
                 rf"(?:{lx.alternation(lx.ORDINAL_STEMS)})(?:{lx.alternation(lx.ORDINAL_ENDINGS)})\b")
 DAY_DIGITS = r"[0-3]?\d(?:-?(?:го|ое|ого|ому|му|ым|е|м))?\b"
 DAY = rf"(?:{DAY_DIGITS}|{ORDINAL_WORD})"
 YEAR_SUFFIX = r"(?:\s?-?(?:го|й|м|ом|ый)\b)"
-YEAR_WORD = rf"(?:{lx.alternation(w for w in lx.YEAR_WORDS if not w.endswith('.'))})\b|гг?\.|гг?\b"
+YEAR_WORD = rf"(?:(?:{lx.alternation(lx.YEAR_WORDS)})\b|гг?\.|гг?\b)"
 RELATIVE = (rf"(?:(?:{lx.alternation(lx.RELATIVE_STEMS)})(?:{lx.alternation(lx.RELATIVE_ENDINGS)})"
             rf"|{lx.alternation(lx.THIS_FORMS)})\b")
 SEASON = rf"(?:{lx.alternation(lx.SEASON_FORMS)})\b"
@@ -36,7 +37,7 @@ NUMBER = rf"(?:\d{{1,2}}|{lx.alternation(lx.CARDINALS)})"
 
 def year_spec(p: str) -> str:
     """A written year («2023 года», «2023-го») or a relative one («прошлого года»)."""
-    return (rf"(?:(?P<{p}_y>\d{{4}}){YEAR_SUFFIX}?(?:\s*(?:{YEAR_WORD}))?"
+    return (rf"(?:(?P<{p}_y>\d{{4}}){YEAR_SUFFIX}?(?:\s*{YEAR_WORD})?"
             rf"|(?P<{p}_ry>{RELATIVE})\s+года\b)")
 
 
@@ -53,7 +54,7 @@ def month_unit(p: str) -> str:
 def season_unit(p: str) -> str:
     """A season with a year, a relative adjective, or alone: «весной 2023 года», «прошлой осенью»."""
     return (rf"(?:(?P<{p}_rs>{RELATIVE})\s+)?(?P<{p}_s>{SEASON})"
-            rf"(?:\s+(?P<{p}_wy>\d{{4}})\s*[/–—-]\s*(?P<{p}_wy2>\d{{4}}|\d\d)(?:\s*(?:{YEAR_WORD}))?"
+            rf"(?:\s+(?P<{p}_wy>\d{{4}})\s*[/–—-]\s*(?P<{p}_wy2>\d{{4}}|\d\d)(?:\s*{YEAR_WORD})?"
             rf"|\s+{year_spec(p)})?")
 
 
@@ -76,9 +77,10 @@ def decade_unit(p: str) -> str:
     return rf"(?P<{p}_dec>\d{{3}}0)\s?-?(?:х|е|ые|ых|ми)\b(?:\s*(?:годах|годы|годов|гг\.))?"
 
 
-def year_unit(p: str) -> str:
-    """A written year that is marked as one: «2022 году», «2022-м», «2022 г.»."""
-    return rf"(?P<{p}_y>\d{{4}})(?:{YEAR_SUFFIX}(?:\s*(?:{YEAR_WORD}))?|\s*(?:{YEAR_WORD}))"
+def year_unit(p: str, marked: bool = True) -> str:
+    """A written year: «2022 году», «2022-м», «2022 г.»; a bare number only if not ``marked``."""
+    marker = rf"(?:{YEAR_SUFFIX}(?:\s*{YEAR_WORD})?|\s*{YEAR_WORD})"
+    return rf"(?P<{p}_y>\d{{4}}){marker}{'' if marked else '?'}"
 
 
 def relative_unit(p: str) -> str:
@@ -90,17 +92,17 @@ _RANGES = {
     "rdd": rf"(?:(?:с|со|между)\s+)?(?P<rdd_a>{DAY})(?:\s*[–—-]\s*|\s+(?:по|до|и)\s+){day_month('rdd')}",
     "rfd": rf"(?:(?:с|со)\s+)?{day_month('rfa')}{RANGE_JOIN}{day_month('rfb')}",
     "rmm": rf"(?:(?:с|со)\s+)?{month_unit('rma')}{RANGE_JOIN}{month_unit('rmb')}",
-    "ryy": (rf"(?P<ryy_from>(?:с|со)\s+)?(?P<ryy_a>\d{{4}}){YEAR_SUFFIX}?(?:\s*(?:{YEAR_WORD}))?"
+    "ryy": (rf"(?P<ryy_from>(?:с|со)\s+)?(?P<ryy_a>\d{{4}}){YEAR_SUFFIX}?(?:\s*{YEAR_WORD})?"
             rf"{RANGE_JOIN}(?P<ryy_b>\d{{4}}){YEAR_SUFFIX}?(?P<ryy_w>\s*(?:{YEAR_WORD}))?"),
 }
 
 _PART_TARGETS = (rf"(?:{month_unit('ptm')}|{season_unit('pts')}|{quarter_unit('ptq')}"
-                 rf"|{half_unit('pth')}|{decade_unit('ptd')}|{year_unit('pty')}"
+                 rf"|{half_unit('pth')}|{decade_unit('ptd')}|{year_unit('pty', marked=False)}"
                  rf"|(?:(?P<pt_rm>{RELATIVE})\s+)?(?P<pt_mo>месяца)\b"
                  rf"|(?:(?P<pt_ry>{RELATIVE})\s+)?(?P<pt_yr>года)\b)")
 
 _SINGLES = {
-    "dmy": rf"(?:(?P<dmy_wd>{WEEKDAY}),\s+)?{day_month('dmy')}",
+    "dmy": rf"(?:{WEEKDAY},\s+)?{day_month('dmy')}",
     "part": rf"(?P<pt_w>{PART})\s+{_PART_TARGETS}",
     "qtr": quarter_unit("qtr"),
     "half": half_unit("half"),
@@ -122,7 +124,7 @@ def _group(name: str, body: str) -> str:
 
 
 PATTERN = re.compile(
-    r"(?<![\w.,/-])(?:(?:(?P<rin>в|во)\s+)?(?:"
+    r"(?<![\w.,/-])(?:(?:(?:в|во)\s+)?(?:"
     + "|".join(_group(n, b) for n, b in _RANGES.items())
     + ")"
     + rf"|(?:(?P<approx>{lx.alternation(lx.APPROX_WORDS)})\s+)?"

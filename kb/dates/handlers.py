@@ -15,6 +15,7 @@ is the autumn of the reference's year, «прошлой осенью» the one o
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 from kb.dates import lexicon as lx
@@ -57,8 +58,7 @@ def _month_unit(m: re.Match, p: str) -> Unit:
 
 def _fixed(unit: Unit, ctx: Context, modifier: Modifier | None, year: int,
            anchor: Anchor) -> Meaning | None:
-    return resolve_unit(Unit(unit.precision, unit.month, unit.day, unit.number, unit.season,
-                             year=year), ctx, modifier, anchor=anchor)
+    return resolve_unit(replace(unit, year=year, shift=None), ctx, modifier, anchor=anchor)
 
 
 def _season(m: re.Match, p: str, ctx: Context, modifier: Modifier | None) -> Meaning | None:

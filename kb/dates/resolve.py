@@ -7,12 +7,22 @@ from datetime import date
 
 from kb.dates.grammar import PATTERN
 from kb.dates.handlers import HANDLERS
-from kb.dates.model import Anchor, ResolvedDate, interval_for_value
+from kb.dates.model import Anchor, ResolvedDate, interval_for_value, valid_year
 from kb.dates.units import Context, Meaning
 
 # A TIMEX3 value with a written year, accepted as a whole expression («2023-Q1», «2022»).
 _VALUE = re.compile(r"\d{4}(?:-(?:\d\d(?:-\d\d)?|W\d\d|Q[1-4]|H[12]|SP|SU|FA|WI))?")
 _TRAILING = ".,;:!?"
+
+
+def _plausible(meaning: Meaning | None) -> bool:
+    """Whether a meaning exists and stays within the years news can mean.
+
+    Written years are checked where they are read; this also catches relative
+    dates pushed out of range by a reference at the edge.
+    """
+    return meaning is not None and (meaning.start is None or (
+        valid_year(meaning.start.year) and valid_year(meaning.end.year)))
 
 
 def find_dates(text: str, reference: date | None = None) -> list[ResolvedDate]:
@@ -29,7 +39,7 @@ def find_dates(text: str, reference: date | None = None) -> list[ResolvedDate]:
     for m in PATTERN.finditer(text):
         name = m.lastgroup
         meaning = HANDLERS[name](m, Context(reference, previous))
-        if meaning is None:
+        if not _plausible(meaning):
             continue
         start, end = m.span(name)
         found.append(ResolvedDate(text[start:end], (start, end), *meaning))
@@ -62,7 +72,7 @@ def resolve_date(text: str, reference: date | None = None) -> ResolvedDate | Non
     if not expression:
         return None
     meaning = _whole_meaning(expression, Context(reference, whole=True))
-    if meaning is None:
+    if not _plausible(meaning):
         return None
     start = text.index(expression)
     return ResolvedDate(expression, (start, start + len(expression)), *meaning)
