@@ -21,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from dateparser.date import DateDataParser  # noqa: E402
-from dateparser.search import search_dates  # noqa: E402
-from natasha import DatesExtractor, MorphVocab  # noqa: E402
+from dateparser.date import DateDataParser
+from dateparser.search import search_dates
+from natasha import DatesExtractor, MorphVocab
 
-from kb.dates import find_dates, resolve_date  # noqa: E402
-from kb.dates.model import month_end  # noqa: E402
+from kb.dates import find_dates, resolve_date
+from kb.dates.model import month_end
 
 TABLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "dates_ru.tsv"
 TIMED_SECONDS = 2.0
@@ -239,7 +239,8 @@ def main() -> None:
     size_kb = sum(len(a.encode("utf-8")) for a in ARTICLES) / 1024
     reference = date(2023, 5, 20)
     find_rate = rate(lambda a: find_dates(a, reference), ARTICLES) * size_kb / len(ARTICLES)
-    search_rate = rate(lambda a: search_dates(a, languages=["ru"]), ARTICLES) * size_kb / len(ARTICLES)
+    search_rate = (rate(lambda a: search_dates(a, languages=["ru"]), ARTICLES)
+                   * size_kb / len(ARTICLES))
     chars = sum(len(a) for a in ARTICLES) // len(ARTICLES)
     print(f"article text ({len(ARTICLES)} texts, ~{chars} chars each): "
           f"find_dates {find_rate:,.1f} KB/s, search_dates {search_rate:,.1f} KB/s "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -108,7 +108,7 @@ def test_absolute_dates_resolve_without_reference():
 
 
 def test_previous_mention_anchors_a_missing_year():
-    text = "Сделку заключили 10 мая 2021 года. 20 мая стороны подписали протокол, а 3 марта — отчёт."
+    text = "Сделку заключили 10 мая 2021 года. 20 мая подписали протокол, а 3 марта — отчёт."
     found = find_dates(text)
     assert [r.value for r in found] == ["2021-05-10", "2021-05-20", "2022-03-03"]
     assert [r.anchor for r in found] == [Anchor.none, Anchor.previous_mention,
@@ -194,6 +194,11 @@ def test_resolve_date_keeps_surrounding_whitespace_out_of_the_span():
 def test_resolve_date_rejects_partial_expressions():
     assert resolve_date("3 марта компания объявила", date(2023, 3, 6)) is None
     assert resolve_date("", date(2023, 3, 6)) is None
+
+
+def test_a_datetime_reference_is_read_as_its_day():
+    assert resolve_date("вчера", datetime(2023, 3, 6, 23, 59)).value == "2023-03-05"
+    assert find_dates("3 марта", datetime(2023, 3, 6, 8, 0))[0].value == "2023-03-03"
 
 
 def test_enums_are_plain_strings():

@@ -30,7 +30,8 @@ WEEKDAY = rf"(?:{lx.alternation(lx.WEEKDAYS)})\b"
 PART = rf"(?:{lx.alternation(lx.PART_WORDS)})\b"
 ORDINAL_1_4 = rf"(?:перв|втор|трет|четв[её]рт)(?:{lx.alternation(lx.ORDINAL_ENDINGS)})\b"
 QUARTER_NUMBER = rf"(?:{ORDINAL_1_4}|[1-4]\s?-?(?:го|й|м|ом)?\b|(?:iv|iii|ii|i)\b)"
-HALF_NUMBER = r"(?:(?:перв|втор)(?:ое|ого|ому|ым|ом|ая|ой|ую)\b|[12]\s?-?(?:го|е|м|ом|й|я)?\b|(?:ii|i)\b)"
+HALF_NUMBER = (r"(?:(?:перв|втор)(?:ое|ого|ому|ым|ом|ая|ой|ую)\b"
+               r"|[12]\s?-?(?:го|е|м|ом|й|я)?\b|(?:ii|i)\b)")
 RANGE_JOIN = r"(?:\s*[–—-]\s*|\s+(?:по|до)\s+)"
 NUMBER = rf"(?:\d{{1,2}}|{lx.alternation(lx.CARDINALS)})"
 
@@ -52,7 +53,7 @@ def month_unit(p: str) -> str:
 
 
 def season_unit(p: str) -> str:
-    """A season with a year, a relative adjective, or alone: «весной 2023 года», «прошлой осенью»."""
+    """A season with a year, a relative adjective or alone: «весной 2023 года», «прошлой осенью»."""
     return (rf"(?:(?P<{p}_rs>{RELATIVE})\s+)?(?P<{p}_s>{SEASON})"
             rf"(?:\s+(?P<{p}_wy>\d{{4}})\s*[/–—-]\s*(?P<{p}_wy2>\d{{4}}|\d\d)(?:\s*{YEAR_WORD})?"
             rf"|\s+{year_spec(p)})?")
@@ -69,7 +70,8 @@ def half_unit(p: str) -> str:
     """A half year: «втором полугодии», «первой половине 2023 года»."""
     return (rf"(?P<{p}_n>{HALF_NUMBER})\s+(?:(?:{lx.alternation(lx.HALF_NOUNS)})\b"
             rf"(?:\s+(?:{year_spec(p)}|(?P<{p}_cy>года)\b))?"
-            rf"|(?:{lx.alternation(lx.HALF_OF_NOUNS)})\s+(?:{year_spec(p + 'o')}|(?P<{p}_ocy>года)\b))")
+            rf"|(?:{lx.alternation(lx.HALF_OF_NOUNS)})\s+"
+            rf"(?:{year_spec(p + 'o')}|(?P<{p}_ocy>года)\b))")
 
 
 def decade_unit(p: str) -> str:
@@ -89,7 +91,8 @@ def relative_unit(p: str) -> str:
 
 
 _RANGES = {
-    "rdd": rf"(?:(?:с|со|между)\s+)?(?P<rdd_a>{DAY})(?:\s*[–—-]\s*|\s+(?:по|до|и)\s+){day_month('rdd')}",
+    "rdd": (rf"(?:(?:с|со|между)\s+)?(?P<rdd_a>{DAY})(?:\s*[–—-]\s*|\s+(?:по|до|и)\s+)"
+            rf"{day_month('rdd')}"),
     "rfd": rf"(?:(?:с|со)\s+)?{day_month('rfa')}{RANGE_JOIN}{day_month('rfb')}",
     "rmm": rf"(?:(?:с|со)\s+)?{month_unit('rma')}{RANGE_JOIN}{month_unit('rmb')}",
     "ryy": (rf"(?P<ryy_from>(?:с|со)\s+)?(?P<ryy_a>\d{{4}}){YEAR_SUFFIX}?(?:\s*{YEAR_WORD})?"

@@ -257,13 +257,13 @@ def ago(m: re.Match, ctx: Context) -> Meaning | None:
     """
     if not ctx.reference:
         return None
-    number = m["ago_n"]
-    count = 1 if number is None else int(number) if number.isdigit() else lx.CARDINALS[number.lower()]
+    number = (m["ago_n"] or "1").lower()
+    count = int(number) if number.isdigit() else lx.CARDINALS[number]
     return _shifted(ctx, lx.AGO_UNITS[m["ago_u"].lower()], -count, _approx(m))
 
 
 def written(m: re.Match, ctx: Context) -> Meaning | None:
-    """Numeric and English dates, read by dateparser: «24.02.2023», «2023-02-24», «March 3, 2023»."""
+    """Numeric and English dates, read by dateparser: «24.02.2023», «March 3, 2023»."""
     found = parse_absolute(m[m.lastgroup])
     if found is None or not valid_year(found[0].year):
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from kb.dates.grammar import PATTERN
 from kb.dates.handlers import HANDLERS
@@ -13,6 +13,11 @@ from kb.dates.units import Context, Meaning
 # A TIMEX3 value with a written year, accepted as a whole expression («2023-Q1», «2022»).
 _VALUE = re.compile(r"\d{4}(?:-(?:\d\d(?:-\d\d)?|W\d\d|Q[1-4]|H[12]|SP|SU|FA|WI))?")
 _TRAILING = ".,;:!?"
+
+
+def _day_of(reference: date | None) -> date | None:
+    """The calendar day of a reference; a datetime (a date subclass) would not compare."""
+    return reference.date() if isinstance(reference, datetime) else reference
 
 
 def _plausible(meaning: Meaning | None) -> bool:
@@ -34,6 +39,7 @@ def find_dates(text: str, reference: date | None = None) -> list[ResolvedDate]:
     its year stays unknown (``XXXX`` value, no interval), and relative expressions
     («вчера», «на прошлой неделе») are left out.
     """
+    reference = _day_of(reference)
     found: list[ResolvedDate] = []
     previous: Meaning | None = None
     for m in PATTERN.finditer(text):
@@ -71,7 +77,7 @@ def resolve_date(text: str, reference: date | None = None) -> ResolvedDate | Non
     expression = text.strip()
     if not expression:
         return None
-    meaning = _whole_meaning(expression, Context(reference, whole=True))
+    meaning = _whole_meaning(expression, Context(_day_of(reference), whole=True))
     if not _plausible(meaning):
         return None
     start = text.index(expression)
