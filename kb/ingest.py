@@ -23,7 +23,7 @@ from kb.extract import ExtractedEvent, extract_events
 from kb.gazetteer import sync_gazetteer
 from kb.matcher import EntityMatcher
 from kb.models import Article, ArticleCreate, Event, EventModel, EventOrganization, Evidence, Role
-from kb.years import infer_missing_years, infer_year, is_year_unknown
+from kb.years import complete_year, infer_missing_years
 
 # Organizations that tie two reports to one event; platforms, outlets and developers
 # inferred from the knowledge base are too common to do so.
@@ -134,12 +134,7 @@ def _date_fields(when: ResolvedDate | None) -> dict:
 
 def _new_event(session: Session, extracted: ExtractedEvent) -> Event:
     event = Event(kind=extracted.kind, title=extracted.title, **_date_fields(extracted.date))
-    if is_year_unknown(event.date_value):
-        inference = infer_year(session, event.date_value, event.modifier, event.date_text or "", extracted.models)
-        if inference is not None:
-            event.date_start, event.date_end, event.precision = inference.start, inference.end, inference.precision
-            event.date_value = event.date_value.replace("XXXX", str(inference.start.year), 1)
-            event.year_inferred, event.year_inference_reason = True, inference.reason
+    complete_year(session, event, extracted.models)
     session.add(event)
     session.flush()
     return event

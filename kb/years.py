@@ -83,18 +83,27 @@ def _first_known_event(session: Session, model_ids: list[int], exclude_event: in
     return None if row is None else (row[0], KIND_LABELS[row[1]].lower(), row[2])
 
 
+def complete_year(session: Session, event: Event, model_ids: list[int], today: date | None = None) -> bool:
+    """Give ``event`` the year the knowledge base implies, if its year is unknown and one is implied."""
+    if not is_year_unknown(event.date_value):
+        return False
+    inference = infer_year(
+        session, event.date_value, event.modifier, event.date_text or "", model_ids, exclude_event=event.id, today=today
+    )
+    if inference is None:
+        return False
+    event.date_start, event.date_end, event.precision = inference.start, inference.end, inference.precision
+    event.date_value = event.date_value.replace(UNKNOWN_YEAR, str(inference.start.year), 1)
+    event.year_inferred, event.year_inference_reason = True, inference.reason
+    return True
+
+
 def infer_missing_years(session: Session, today: date | None = None) -> int:
     """Give a year to every stored event still without one, where the knowledge base now allows."""
     completed = 0
     for event in session.exec(select(Event).where(col(Event.date_value).like(f"{UNKNOWN_YEAR}%"))).all():
         model_ids = list(session.exec(select(EventModel.model_id).where(EventModel.event_id == event.id)))
-        inference = infer_year(
-            session, event.date_value, event.modifier, event.date_text or "", model_ids, exclude_event=event.id, today=today
-        )
-        if inference is not None:
-            event.date_start, event.date_end, event.precision = inference.start, inference.end, inference.precision
-            event.date_value = event.date_value.replace(UNKNOWN_YEAR, str(inference.start.year), 1)
-            event.year_inferred, event.year_inference_reason = True, inference.reason
+        if complete_year(session, event, model_ids, today):
             session.add(event)
             completed += 1
     return completed
