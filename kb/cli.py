@@ -62,7 +62,7 @@ KindOption = Annotated[list[EventKind], typer.Option("--kind", help="Event kind.
 @app.callback()
 def main(
     ctx: typer.Context,
-    db: Annotated[Optional[str], typer.Option("--db", help="Database URL [default: $KB_DATABASE_URL, else sqlite:///kb.sqlite]")] = None,
+    db: Annotated[Optional[str], typer.Option("--db", help="Database URL (default: $KB_DATABASE_URL, else sqlite:///kb.sqlite)")] = None,
 ) -> None:
     ctx.obj = database_url(db)
 
@@ -160,7 +160,7 @@ def export_command(
     date_from: FromOption = None,
     date_to: ToOption = None,
     output_format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.csv,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write [default: standard output]")] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: standard output)")] = None,
 ) -> None:
     """Export a timeline as CSV (RFC 4180, UTF-8)."""
     filters = _filters(model, org, kind, date_from, date_to)
@@ -180,7 +180,7 @@ def date_command(
     text: Annotated[str, typer.Argument(help="A Russian date expression, e.g. «3 марта» or «в начале марта».")],
     ref: Annotated[Optional[str], typer.Option(metavar="YYYY-MM-DD", callback=_parse_date, help="Reference (publication) date.")] = None,
 ) -> None:
-    """Resolve a date expression and print it as JSON (``null`` when it is not a date)."""
+    """Resolve a date expression and print it as JSON (null when it is not a date)."""
     resolved = dates.resolve_date(text, ref)
     typer.echo(json.dumps(resolved.to_dict() if resolved else None, ensure_ascii=False, indent=2))
 
