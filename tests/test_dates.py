@@ -48,6 +48,24 @@ def test_table_row(row):
         assert result.text == row["expression"].strip()
 
 
+_WEEKDAY_STEMS = ["понедельник", "вторник", "сред", "четверг", "пятниц", "суббот", "воскресень"]
+
+
+@pytest.mark.parametrize(
+    "row", [r for r in ROWS if r["precision"] in ("day", "week") and r["start"]], ids=lambda r: r["expression"]
+)
+def test_table_weekday_arithmetic(row):
+    """The gold answers themselves, checked by the calendar, independently of the resolver."""
+    start, end = date.fromisoformat(row["start"]), date.fromisoformat(row["end"])
+    if row["precision"] == "week":
+        assert (start.weekday(), end.weekday(), (end - start).days) == (0, 6, 6)
+    named = [i for i, stem in enumerate(_WEEKDAY_STEMS) if stem in row["expression"].lower()]
+    if named and start == end:
+        assert start.weekday() == named[0]
+        if row["reference"]:
+            assert abs((date.fromisoformat(row["reference"]) - start).days) < 14
+
+
 PARAGRAPH = (
     "В понедельник, 6 марта 2023 года, компания объявила о выпуске модели на 7B "
     "параметров. По словам представителей, её обучали с 1 по 5 марта на кластере из "
