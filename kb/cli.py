@@ -16,6 +16,7 @@ from rich.table import Table
 from sqlmodel import Session, select
 
 from kb import dates
+from kb.articles import find_article_files
 from kb.config import database_url, seeds_dir
 from kb.db import get_engine, migrate
 from kb.export import iter_csv
@@ -100,9 +101,10 @@ def _seed(url: str, paths: list[Path], published: date | None) -> SeedReport:
     engine = get_engine(url)
     if not sys.stderr.isatty():
         return seed_paths(engine, paths, published)
+    files = list(find_article_files(paths))
     with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("seeding", total=None)
-        return seed_paths(engine, paths, published, on_file=lambda path: progress.advance(task))
+        task = progress.add_task("seeding", total=len(files))
+        return seed_paths(engine, files, published, on_file=lambda path: progress.advance(task))
 
 
 def _filters(models: list[str], orgs: list[str], kinds: list[EventKind], date_from, date_to) -> TimelineFilter:
