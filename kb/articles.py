@@ -1,4 +1,5 @@
-"""Reading article files: plain ``.txt`` (headline, then body) and ``.md`` with YAML front matter."""
+"""Reading article files: plain ``.txt`` (headline, then body), ``.md`` with YAML front matter,
+and ``.html`` pages as saved from a news site (main text, headline and date found by trafilatura)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 
+import trafilatura
 import yaml
 
 from kb.models import ArticleCreate
 
-ARTICLE_SUFFIXES = (".txt", ".md")
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 
 
 class ArticleFileError(ValueError):
@@ -58,8 +60,10 @@ def read_article(path: Path, published: date | None = None) -> ArticleCreate:
         article = _parse_markdown(path, content)
     elif path.suffix == ".txt":
         article = _parse_plain(path, content)
+    elif path.suffix in (".html", ".htm"):
+        article = _parse_html(path, content)
     else:
-        raise ArticleFileError(path, f"unsupported file type {path.suffix!r} (expected .txt or .md)")
+        raise ArticleFileError(path, f"unsupported file type {path.suffix!r} (expected .txt, .md or .html)")
     if article.published is None:
         article.published = published
     return article
@@ -74,6 +78,38 @@ def _parse_plain(path: Path, content: str) -> ArticleCreate:
     if not body:
         raise ArticleFileError(path, "line 2: no body after the headline")
     return ArticleCreate(title=title, text=body, file_name=path.name)
+
+
+def _parse_html(path: Path, content: str) -> ArticleCreate:
+    # trafilatura separates the story from navigation, sidebars and footers, and asks htmldate
+    # for the publication date (article:published_time, <time>, JSON-LD, the URL...).
+    document = trafilatura.bare_extraction(
+        content,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=True,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    text = (document.text or "").strip() if document is not None else ""
+    if not text:
+        raise ArticleFileError(path, "no article text found in the HTML page")
+    title = (document.title or "").strip()
+    first_line, _, rest = text.partition("\n")
+    if title and first_line.strip() == title:
+        text = rest.strip()  # the page's <h1> repeats the headline
+    elif not title:
+        title, text = first_line.strip(), rest.strip()
+    if not text:
+        raise ArticleFileError(path, "the HTML page has a headline but no body text")
+    return ArticleCreate(
+        title=title,
+        text=text,
+        url=document.url,
+        source=document.sitename,
+        published=_published(path, document.date),
+        file_name=path.name,
+    )
 
 
 def _parse_markdown(path: Path, content: str) -> ArticleCreate:
