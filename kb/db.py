@@ -47,6 +47,15 @@ def session_scope(engine: sa.Engine) -> Iterator[Session]:
             raise
 
 
+# Engine-specific full-text objects made by migration 0002, outside SQLModel's metadata.
+FULL_TEXT_OBJECTS = ("event_fts", "ix_event_search_tsv")
+
+
+def include_in_schema_comparison(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's ``include_object`` hook: compare everything but the full-text objects."""
+    return not (name or "").startswith(FULL_TEXT_OBJECTS)
+
+
 def alembic_config(url: str | None = None) -> Config:
     """An Alembic configuration for ``url`` that needs no ``alembic.ini``."""
     config = Config()

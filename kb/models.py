@@ -79,10 +79,16 @@ def _utcnow() -> datetime:
 # --- organizations ---------------------------------------------------------------------
 
 
+def _reviewed_field() -> bool:
+    # Entities learned from articles start unreviewed; the gazetteer's are reviewed.
+    return Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+
+
 class OrganizationBase(SQLModel):
     name: str = Field(max_length=200, unique=True)
     kind: OrganizationKind = Field(default=OrganizationKind.company, sa_type=_enum_type(OrganizationKind))
     wikidata_id: str | None = Field(default=None, max_length=20)
+    reviewed: bool = _reviewed_field()
 
 
 class Organization(OrganizationBase, table=True):
@@ -109,6 +115,7 @@ class AIModelBase(SQLModel):
     developer_id: int | None = Field(default=None, foreign_key="organization.id", ondelete="SET NULL", index=True)
     parameters: int | None = Field(default=None, sa_type=sa.BigInteger)
     wikidata_id: str | None = Field(default=None, max_length=20)
+    reviewed: bool = _reviewed_field()
 
 
 class AIModel(AIModelBase, table=True):
@@ -133,11 +140,37 @@ class AIModelUpdate(SQLModel):
     wikidata_id: str | None = None
 
 
+# --- people --------------------------------------------------------------------------
+
+
+class PersonBase(SQLModel):
+    name: str = Field(max_length=200, unique=True)
+    wikidata_id: str | None = Field(default=None, max_length=20)
+    reviewed: bool = _reviewed_field()
+
+
+class Person(PersonBase, table=True):
+    """A person events are about: a chief executive fired, a founder leaving."""
+
+    __tablename__ = "person"
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class PersonCreate(PersonBase):
+    aliases: list[str] = []
+
+
+class PersonUpdate(SQLModel):
+    name: str | None = None
+    wikidata_id: str | None = None
+    reviewed: bool | None = None
+
+
 # --- aliases ---------------------------------------------------------------------------
 
 
 class Alias(SQLModel, table=True):
-    """A surface form of an organization or a model, as seen in text («Meta✴», «LLaMa»).
+    """A surface form of an organization, a model or a person, as seen in text («Meta✴», «LLaMa»).
 
     ``key`` is the form folded for matching (see ``kb.names.alias_key``); a key may name
     several entities, and the extractor decides between them.
@@ -145,15 +178,22 @@ class Alias(SQLModel, table=True):
 
     __tablename__ = "alias"
     __table_args__ = (
-        sa.CheckConstraint("(organization_id IS NULL) <> (model_id IS NULL)", name="one_entity"),
+        sa.CheckConstraint(
+            "(CASE WHEN organization_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN model_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN person_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_entity",
+        ),
         sa.UniqueConstraint("key", "organization_id"),
         sa.UniqueConstraint("key", "model_id"),
+        sa.UniqueConstraint("key", "person_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     text: str = Field(max_length=200)
     key: str = Field(max_length=200, index=True)
     organization_id: int | None = Field(default=None, foreign_key="organization.id", ondelete="CASCADE", index=True)
     model_id: int | None = Field(default=None, foreign_key="ai_model.id", ondelete="CASCADE", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="CASCADE", index=True)
 
 
 # --- articles --------------------------------------------------------------------------
@@ -194,6 +234,9 @@ class EventBase(SQLModel):
     date_text: str | None = Field(default=None, max_length=200)
     year_inferred: bool = False
     year_inference_reason: str | None = Field(default=None, sa_type=sa.Text)
+    # How sure extraction is that the event happened as stated: 1.0 for a dated, plainly
+    # asserted event; lower for hedged («по слухам») or undated reports.
+    confidence: float = Field(default=1.0, sa_column_kwargs={"server_default": "1"})
 
 
 class Event(EventBase, table=True):
@@ -209,6 +252,7 @@ class EventUpdate(SQLModel):
     date_start: date | None = None
     date_end: date | None = None
     precision: Precision | None = None
+    confidence: float | None = None
 
 
 class EventOrganization(SQLModel, table=True):
@@ -222,6 +266,13 @@ class EventModel(SQLModel, table=True):
     __tablename__ = "event_model"
     event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
     model_id: int = Field(foreign_key="ai_model.id", primary_key=True, ondelete="CASCADE", index=True)
+
+
+class EventPerson(SQLModel, table=True):
+    __tablename__ = "event_person"
+    event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE", index=True)
+    role: Role = Field(default=Role.subject, primary_key=True, sa_type=_enum_type(Role))
 
 
 class Evidence(SQLModel, table=True):
@@ -238,3 +289,43 @@ class Evidence(SQLModel, table=True):
     quote: str = Field(sa_type=sa.Text)
     char_start: int
     char_end: int
+
+
+# --- full-text search ------------------------------------------------------------------
+
+
+class EventSearch(SQLModel, table=True):
+    """The text an event is found by: its title, its quotes and their lemmas (see ``kb.search``).
+
+    On SQLite an FTS5 table (``event_fts``, created by the migration, kept in step by triggers)
+    indexes ``document``; on PostgreSQL a GIN index over ``to_tsvector('russian', document)``.
+    """
+
+    __tablename__ = "event_search"
+    event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    document: str = Field(sa_type=sa.Text)
+
+
+# --- audit -----------------------------------------------------------------------------
+
+
+class AuditAction(str, Enum):
+    create = "create"
+    update = "update"
+    delete = "delete"
+    merge = "merge"
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change made through the API or the CLI: who, when, what, before and after."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (sa.Index("ix_audit_entry_target", "entity", "entity_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=_utcnow)
+    actor: str = Field(max_length=100)
+    action: AuditAction = Field(sa_type=_enum_type(AuditAction))
+    entity: str = Field(max_length=32)  # "event", "organization", "model", "person", "article"
+    entity_id: int
+    before: dict | None = Field(default=None, sa_type=sa.JSON)
+    after: dict | None = Field(default=None, sa_type=sa.JSON)

@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 
 import kb.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from kb.config import database_url
-from kb.db import get_engine
+from kb.db import get_engine, include_in_schema_comparison
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -22,6 +22,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_in_schema_comparison,
         dialect_opts={"paramstyle": "named"},
     )
     with context.begin_transaction():
@@ -44,6 +45,7 @@ def _run(connection) -> None:
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=True,
         compare_type=True,
+        include_object=include_in_schema_comparison,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -46,7 +46,8 @@ def test_same_content_same_hash(tmp_path):
         ("list.md", "---\n- a\n- b\n---\nТекст\n".encode(), "must be a mapping"),
         ("no-title.md", "---\npublished: 2023-01-01\n---\nТекст\n".encode(), "field 'title'"),
         ("bad-date.md", "---\ntitle: A\npublished: вчера\n---\nТекст\n".encode(), "field 'published'"),
-        ("page.html", b"<html></html>", "unsupported file type"),
+        ("page.html", b"<html><body><nav>menu</nav></body></html>", "no body text"),
+        ("page.pdf", b"%PDF-1.4", "unsupported file type"),
     ],
 )
 def test_unreadable_files_say_why(tmp_path, name, content, reason):
@@ -55,3 +56,23 @@ def test_unreadable_files_say_why(tmp_path, name, content, reason):
     with pytest.raises(ArticleFileError) as error:
         read_article(path)
     assert str(path) in str(error.value) and reason in str(error.value)
+
+
+def test_html_page_gives_the_story_its_headline_and_date(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text(
+        """<!doctype html><html><head><meta charset="utf-8"><title>Meta выпустила модель — Новости</title>
+        <meta property="article:published_time" content="2024-04-19T09:30:00+03:00"></head>
+        <body><header><nav><a href="/">Главная</a> <a href="/ai">Искусственный интеллект</a></nav></header>
+        <aside><h3>Читайте также</h3><ul><li><a href="/1">Apple купила стартап по распознаванию речи</a></li></ul></aside>
+        <article><h1>Meta выпустила модель</h1>
+        <p>Компания Meta 18 апреля выпустила новое поколение своей открытой языковой модели.</p>
+        <p>Модели доступны в двух размерах, их можно загрузить с сайта компании после регистрации.</p></article>
+        <footer>© 2024 Новости. Все права защищены.</footer><script>var x = 1;</script></body></html>""",
+        encoding="utf-8",
+    )
+    article = read_article(page)
+    assert article.title == "Meta выпустила модель"
+    assert article.published == date(2024, 4, 19)
+    assert article.text.startswith("Компания Meta 18 апреля")
+    assert "Читайте также" not in article.text and "Все права" not in article.text and "x = 1" not in article.text

@@ -5,14 +5,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from kb.db import downgrade, get_engine, migrate
+from kb.db import downgrade, get_engine, include_in_schema_comparison, migrate
 
-TABLES = {"organization", "ai_model", "alias", "article", "event", "event_organization", "event_model", "evidence"}
+TABLES = {
+    "organization", "ai_model", "person", "alias", "article", "event", "event_organization", "event_model",
+    "event_person", "evidence", "event_search", "audit_entry",
+}
 
 
 def _differences(engine) -> list:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True, "include_object": include_in_schema_comparison})
         return compare_metadata(context, SQLModel.metadata)
 
 
