@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -19,7 +20,9 @@ from kb import dates
 from kb.articles import find_article_files
 from kb.config import database_url, seeds_dir
 from kb.db import get_engine, migrate
+from kb.evaluate import evaluate_corpus, format_report
 from kb.export import iter_csv
+from kb.gold import GoldFileError
 from kb.ingest import SeedReport, seed_paths
 from kb.models import Article, EventKind
 from kb.public import EventPublic
@@ -175,6 +178,25 @@ def export_command(
         with output.open("w", encoding="utf-8", newline="") as file:
             file.writelines(chunks)
     typer.echo(f"wrote {output}", err=True)
+
+
+@app.command("eval")
+def eval_command(
+    gold: Annotated[Path, typer.Argument(help="Folder of gold annotation files (*.yaml).")] = Path("tests/data/gold"),
+    articles: Annotated[Optional[Path], typer.Option(help="Corpus the gold files annotate (default: the bundled seeds/articles).")] = None,
+    min_f1: Annotated[Optional[float], typer.Option(help="Exit with status 1 when the overall event F1 is below this.")] = None,
+) -> None:
+    """Seed the corpus into a scratch database and score the events found against the gold files."""
+    with tempfile.TemporaryDirectory(prefix="kb-eval-") as workdir:
+        try:
+            result = evaluate_corpus(gold, articles or seeds_dir() / "articles", Path(workdir))
+        except GoldFileError as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(1) from None
+    typer.echo(format_report(result))
+    if min_f1 is not None and result.overall.f1 < min_f1:
+        err.print(f"event F1 {result.overall.f1:.3f} is below {min_f1}", markup=False)
+        raise typer.Exit(1)
 
 
 @app.command("date")

@@ -21,7 +21,7 @@ from kb.db import session_scope
 from kb.entities import family_parents, family_root
 from kb.extract import ExtractedEvent, extract_events
 from kb.gazetteer import sync_gazetteer
-from kb.matcher import EntityMatcher
+from kb.extract.matcher import EntityMatcher
 from kb.models import Article, ArticleCreate, Event, EventModel, EventOrganization, Evidence, Role
 from kb.years import complete_year, infer_missing_years
 

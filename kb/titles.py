@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.matcher import EntityMatcher, EntityRef
+from kb.extract.matcher import MODEL, ORGANIZATION, EntityMatcher, EntityRef
 from kb.models import EventKind, Role
 
 KIND_LABELS = {
@@ -22,10 +22,10 @@ KIND_LABELS = {
 
 def event_title(kind: EventKind, models: list[int], organizations: list[tuple[int, Role]], matcher: EntityMatcher) -> str:
     """E.g. «Утечка LLaMA (Meta)», «Инвестиции Microsoft → OpenAI», «Иск The New York Times → OpenAI»."""
-    model_names = _names(matcher, [EntityRef(True, m) for m in _top_models(models, matcher)])
+    model_names = _names(matcher, [EntityRef(MODEL, m) for m in _top_models(models, matcher)])
     by_role: dict[Role, list[str]] = {}
     for org_id, role in organizations:
-        by_role.setdefault(role, []).append(matcher.names[EntityRef(False, org_id)])
+        by_role.setdefault(role, []).append(matcher.names[EntityRef(ORGANIZATION, org_id)])
     actors = by_role.get(Role.subject) or by_role.get(Role.investor) or by_role.get(Role.regulator) or by_role.get(Role.partner)
     actors = actors or by_role.get(Role.developer) or []
     targets = by_role.get(Role.target, [])

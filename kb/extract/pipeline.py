@@ -22,8 +22,8 @@ from datetime import date
 
 from kb.dates import ResolvedDate
 from kb.lexicon import Lexicon, load_lexicon
-from kb.matcher import EntityMatcher, EntityMention, EntityRef
-from kb.mentions import (
+from kb.extract.matcher import MODEL, EntityMatcher, EntityMention, EntityRef
+from kb.extract.mentions import (
     Mention,
     Sentence,
     analyse,
@@ -122,7 +122,7 @@ def _shares_participant(cluster: _Cluster, refs: set[EntityRef], matcher: Entity
 
 
 def _family_key(ref: EntityRef, matcher: EntityMatcher) -> EntityRef:
-    return EntityRef(True, matcher.family_root(ref.id)) if ref.is_model else ref
+    return EntityRef(MODEL, matcher.family_root(ref.id)) if ref.is_model else ref
 
 
 def _find_cluster(

@@ -16,7 +16,7 @@ from razdel import sentenize
 
 from kb.dates import ResolvedDate, find_dates
 from kb.lexicon import Lexicon, Trigger
-from kb.matcher import EntityMatcher, EntityMention, EntityRef
+from kb.extract.matcher import EntityMatcher, EntityMention, EntityRef
 from kb.models import EventKind, OrganizationKind
 from kb.names import Token, tokenize
 
