@@ -1,4 +1,4 @@
-"""Organizations, models and their aliases: lookups by any surface form, and family trees."""
+"""Organizations, models, people and their aliases: lookups by any surface form, and family trees."""
 
 from __future__ import annotations
 
@@ -8,15 +8,27 @@ from kb.models import AIModel, Alias, Organization
 from kb.names import alias_key
 
 
-def add_alias(session: Session, text: str, *, organization_id: int | None = None, model_id: int | None = None) -> bool:
+def add_alias(
+    session: Session,
+    text: str,
+    *,
+    organization_id: int | None = None,
+    model_id: int | None = None,
+    person_id: int | None = None,
+) -> bool:
     """Record ``text`` as a surface form of one entity; False when it was already known."""
     key = alias_key(text)
     if not key:
         return False
-    owner = Alias.organization_id == organization_id if organization_id else Alias.model_id == model_id
+    if organization_id:
+        owner = Alias.organization_id == organization_id
+    elif model_id:
+        owner = Alias.model_id == model_id
+    else:
+        owner = Alias.person_id == person_id
     if session.exec(select(Alias.id).where(Alias.key == key, owner)).first() is not None:
         return False
-    session.add(Alias(text=text, key=key, organization_id=organization_id, model_id=model_id))
+    session.add(Alias(text=text, key=key, organization_id=organization_id, model_id=model_id, person_id=person_id))
     return True
 
 

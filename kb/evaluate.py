@@ -3,8 +3,8 @@
 A predicted event of an article is an event with evidence in that article (after the whole
 corpus is seeded, so merging across articles and year inference are part of what is
 measured). It matches a gold event when the kinds are equal, its date lies within the gold
-date at the gold precision, and it shares at least one organization or model (a model's
-size variants count as the model). Matching is one-to-one, greedy by shared entities.
+date at the gold precision, and it shares at least one organization, model or person (a
+model's size variants count as the model). Matching is one-to-one, greedy by shared entities.
 """
 
 from __future__ import annotations
@@ -199,7 +199,8 @@ def _score_article(article: GoldArticle, predicted: list[PredictedEvent], names:
 def _shared(predicted: PredictedEvent, gold: GoldEvent, names: _Names) -> int:
     orgs = {i for name in gold.organizations for i in names.org_ids(name)}
     models = {i for name in gold.models for i in names.model_roots(name)}
-    return len(orgs & predicted.organizations.keys()) + len(models & predicted.model_roots)
+    people = {i for name in gold.people for i in names.person_ids(name)}
+    return len(orgs & predicted.organizations.keys()) + len(models & predicted.model_roots) + len(people & predicted.people)
 
 
 def _gold_interval(gold: GoldEvent) -> tuple[date, date]:

@@ -18,16 +18,16 @@ from sqlmodel import Session, col, select
 from kb.articles import ArticleFileError, content_hash, find_article_files, read_article
 from kb.dates import Anchor, ResolvedDate
 from kb.db import session_scope
+from kb.dedup import IDENTIFYING_ROLES, consolidate_events, normalize_roles, retitle_event
 from kb.entities import family_parents, family_root
 from kb.extract import ExtractedEvent, extract_events
 from kb.gazetteer import sync_gazetteer
-from kb.extract.matcher import EntityMatcher
-from kb.models import Article, ArticleCreate, Event, EventModel, EventOrganization, Evidence, Role
+from kb.extract.matcher import MODEL, ORGANIZATION, PERSON, EntityMatcher, EntityRef
+from kb.learning import store_new_entities
+from kb.models import Article, ArticleCreate, Event, EventKind, EventModel, EventOrganization, EventPerson, Evidence, Role
+from kb.search import index_event
 from kb.years import complete_year, infer_missing_years
 
-# Organizations that tie two reports to one event; platforms, outlets and developers
-# inferred from the knowledge base are too common to do so.
-_IDENTIFYING_ROLES = {Role.subject, Role.investor, Role.target, Role.regulator, Role.partner}
 
 
 @dataclass
@@ -56,7 +56,10 @@ def ingest_article(session: Session, article: ArticleCreate, matcher: EntityMatc
     session.add(row)
     session.flush()
     result = IngestResult(article_id=row.id)
-    for extracted in extract_events(row.title, row.text, row.published, matcher):
+    extracted_events = extract_events(row.title, row.text, row.published, matcher)
+    stored = store_new_entities(session, [e for event in extracted_events for e in event.new_entities])
+    for extracted in extracted_events:
+        _use_stored_ids(extracted, stored)
         event = _matching_event(session, extracted)
         if event is None:
             event = _new_event(session, extracted)
@@ -65,6 +68,7 @@ def ingest_article(session: Session, article: ArticleCreate, matcher: EntityMatc
             _refine_date(event, extracted.date, extracted.title)
             result.merged.append(event.id)
         _link(session, event, extracted, row)
+        index_event(session, event.id)
     return result
 
 
@@ -79,6 +83,7 @@ def seed_paths(
     The gazetteer is loaded first. ``on_file`` is called after each file (for progress).
     """
     report = SeedReport()
+    touched: set[int] = set()
     with session_scope(engine) as session:
         sync_gazetteer(session)
     with Session(engine) as session:
@@ -100,14 +105,40 @@ def seed_paths(
                 report.stored.append(path)
                 report.events_created += len(result.created)
                 report.events_merged += len(result.merged)
+                touched.update(result.created + result.merged)
         if on_file is not None:
             on_file(path)
     with session_scope(engine) as session:
         report.years_completed = infer_missing_years(session)
+        report.events_merged += finish_events(session, touched)
     return report
 
 
+def finish_events(session: Session, event_ids: set[int]) -> int:
+    """After a batch of articles: merge their events with equal stored ones, then give each
+    event left a title and roles computed from all its reports. Returns how many merged away."""
+    kept = consolidate_events(session, event_ids)
+    matcher = EntityMatcher.from_session(session)
+    for event_id in sorted(kept):
+        event = session.get(Event, event_id)
+        normalize_roles(session, event_id)
+        retitle_event(session, event, matcher)
+        index_event(session, event_id)
+    return len(event_ids - kept)
+
+
 # --- one extracted event into the knowledge base ----------------------------------------------
+
+
+def _use_stored_ids(extracted: ExtractedEvent, stored: dict[EntityRef, int]) -> None:
+    """Replace the negative ids of newly learned entities by their stored ids."""
+
+    def real(type_: str, entity_id: int) -> int:
+        return stored[EntityRef(type_, entity_id)] if entity_id < 0 else entity_id
+
+    extracted.models = list(dict.fromkeys(real(MODEL, m) for m in extracted.models))
+    extracted.people = list(dict.fromkeys(real(PERSON, p) for p in extracted.people))
+    extracted.organizations = list(dict.fromkeys((real(ORGANIZATION, o), role) for o, role in extracted.organizations))
 
 
 def _date_fields(when: ResolvedDate | None) -> dict:
@@ -133,7 +164,7 @@ def _date_fields(when: ResolvedDate | None) -> dict:
 
 
 def _new_event(session: Session, extracted: ExtractedEvent) -> Event:
-    event = Event(kind=extracted.kind, title=extracted.title, **_date_fields(extracted.date))
+    event = Event(kind=extracted.kind, title=extracted.title, confidence=extracted.confidence, **_date_fields(extracted.date))
     complete_year(session, event, extracted.models)
     session.add(event)
     session.flush()
@@ -147,21 +178,25 @@ def _matching_event(session: Session, extracted: ExtractedEvent) -> Event | None
         return None
     parents = family_parents(session)
     candidates = select(Event).where(Event.kind == extracted.kind).order_by(Event.id)
-    if extracted.models:
+    if extracted.kind is EventKind.personnel and extracted.people:
+        candidates = candidates.where(
+            col(Event.id).in_(select(EventPerson.event_id).where(col(EventPerson.person_id).in_(extracted.people)))
+        )
+    elif extracted.models:
         roots = {family_root(parents, m) for m in extracted.models}
         family = [m for m in parents if family_root(parents, m) in roots]
         candidates = candidates.where(
             col(Event.id).in_(select(EventModel.event_id).where(col(EventModel.model_id).in_(family)))
         )
     else:
-        orgs = [org_id for org_id, role in extracted.organizations if role in _IDENTIFYING_ROLES]
+        orgs = [org_id for org_id, role in extracted.organizations if role in IDENTIFYING_ROLES]
         if not orgs:
             return None
         candidates = candidates.where(
             col(Event.id).in_(
                 select(EventOrganization.event_id).where(
                     col(EventOrganization.organization_id).in_(orgs),
-                    col(EventOrganization.role).in_(_IDENTIFYING_ROLES),
+                    col(EventOrganization.role).in_(IDENTIFYING_ROLES),
                 )
             )
         )
@@ -194,11 +229,17 @@ def _link(session: Session, event: Event, extracted: ExtractedEvent, article: Ar
     for model_id in extracted.models:
         if model_id not in known_models:
             session.add(EventModel(event_id=event.id, model_id=model_id))
-    known_orgs = set(session.exec(select(EventOrganization.organization_id).where(EventOrganization.event_id == event.id)))
+    known_people = set(session.exec(select(EventPerson.person_id).where(EventPerson.event_id == event.id)))
+    for person_id in extracted.people:
+        if person_id not in known_people:
+            session.add(EventPerson(event_id=event.id, person_id=person_id, role=Role.subject))
+    event.confidence = max(event.confidence, extracted.confidence)
+    # Roles are the union of every report's, whatever the order they came in.
+    known_roles = set(session.exec(select(EventOrganization.organization_id, EventOrganization.role).where(EventOrganization.event_id == event.id)))
     for org_id, role in extracted.organizations:
-        if org_id not in known_orgs:
+        if (org_id, role) not in known_roles:
             session.add(EventOrganization(event_id=event.id, organization_id=org_id, role=role))
-            known_orgs.add(org_id)
+            known_roles.add((org_id, role))
     session.add(
         Evidence(
             event_id=event.id,

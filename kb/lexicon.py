@@ -28,6 +28,7 @@ class Lexicon:
     background: frozenset[str]
     negation: frozenset[str]
     reporting: frozenset[str]
+    hedge: frozenset[str]
 
     def triggers(self, tokens: list[Token]) -> list[Trigger]:
         """Event triggers among a sentence's tokens, longest phrase first, in order."""
@@ -68,5 +69,5 @@ def load_lexicon() -> Lexicon:
         words=words,
         phrases=phrases,
         receiver_first=frozenset(receiver_first),
-        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting")},
+        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge")},
     )

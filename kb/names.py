@@ -31,7 +31,8 @@ def alias_key(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _morph() -> pymorphy3.MorphAnalyzer:
+def morph_analyzer() -> pymorphy3.MorphAnalyzer:
+    """The shared pymorphy3 analyzer (loading it takes a while)."""
     return pymorphy3.MorphAnalyzer()
 
 
@@ -45,7 +46,7 @@ def lemma(word: str) -> str:
     key = alias_key(word)
     if not _CYRILLIC.search(word) or not key.isalpha():
         return key
-    return alias_key(_morph().parse(word.lower())[0].normal_form)
+    return alias_key(morph_analyzer().parse(word.lower())[0].normal_form)
 
 
 @dataclass(frozen=True, slots=True)

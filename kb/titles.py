@@ -1,9 +1,8 @@
-"""Short Russian titles for events, built from their kind and participants."""
+"""The Russian names of event kinds, as the timeline and the titles show them."""
 
 from __future__ import annotations
 
-from kb.extract.matcher import MODEL, ORGANIZATION, EntityMatcher, EntityRef
-from kb.models import EventKind, Role
+from kb.models import EventKind
 
 KIND_LABELS = {
     # The kind of an event in a word, as the timeline shows it.
@@ -18,33 +17,3 @@ KIND_LABELS = {
     EventKind.personnel: "Кадровые перемены",
     EventKind.other: "Событие",
 }
-
-
-def event_title(kind: EventKind, models: list[int], organizations: list[tuple[int, Role]], matcher: EntityMatcher) -> str:
-    """E.g. «Утечка LLaMA (Meta)», «Инвестиции Microsoft → OpenAI», «Иск The New York Times → OpenAI»."""
-    model_names = _names(matcher, [EntityRef(MODEL, m) for m in _top_models(models, matcher)])
-    by_role: dict[Role, list[str]] = {}
-    for org_id, role in organizations:
-        by_role.setdefault(role, []).append(matcher.names[EntityRef(ORGANIZATION, org_id)])
-    actors = by_role.get(Role.subject) or by_role.get(Role.investor) or by_role.get(Role.regulator) or by_role.get(Role.partner)
-    actors = actors or by_role.get(Role.developer) or []
-    targets = by_role.get(Role.target, [])
-    noun = KIND_LABELS[kind]
-    if kind in (EventKind.investment, EventKind.acquisition, EventKind.lawsuit, EventKind.regulation) and targets:
-        subject = ", ".join(actors)
-        return f"{noun}: {subject} → {', '.join(targets)}" if subject else f"{noun}: {', '.join(targets)}"
-    if kind is EventKind.partnership:
-        return f"{noun}: {' и '.join(actors)}" + (f" ({', '.join(model_names)})" if model_names else "")
-    if model_names:
-        return f"{noun} {', '.join(model_names)}" + (f" ({', '.join(actors)})" if actors else "")
-    return f"{noun}: {', '.join(actors)}" if actors else noun
-
-
-def _top_models(models: list[int], matcher: EntityMatcher) -> list[int]:
-    """Drop variants whose family root is listed too: «LLaMA», not «LLaMA, LLaMA-13B»."""
-    present = set(models)
-    return [m for m in models if matcher.family_root(m) == m or matcher.family_root(m) not in present]
-
-
-def _names(matcher: EntityMatcher, refs: list[EntityRef]) -> list[str]:
-    return [matcher.names[ref] for ref in refs]

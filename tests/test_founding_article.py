@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlmodel import Session, func, select
 
-from kb.models import AIModel, Article, Event
+from kb.models import AIModel, Article, Event, Evidence
 from tests.conftest import SEED_ARTICLES
 
 
@@ -51,12 +51,12 @@ def _id_of(refs, name):
     return next(ref["id"] for ref in refs if ref["name"] == name)
 
 
-def test_year_inferred_from_the_knowledge_base_after_the_seeds(cli, db_url, founding_article):
+def test_year_inferred_from_the_knowledge_base_after_the_release(cli, db_url, founding_article):
     from fastapi.testclient import TestClient
 
     from api.main import create_app
 
-    assert cli("--db", db_url, "seed", str(SEED_ARTICLES)).exit_code == 0
+    assert cli("--db", db_url, "seed", str(SEED_ARTICLES / "2023-02-24-meta-llama.md")).exit_code == 0
     assert cli("--db", db_url, "seed", str(founding_article)).exit_code == 0
 
     with TestClient(create_app(db_url)) as client:
@@ -73,10 +73,38 @@ def test_year_completed_when_the_knowledge_base_learns_more_later(cli, engine, d
         (leak,) = session.exec(select(Event)).all()
         assert leak.date_start is None and leak.date_value == "XXXX-03-03" and leak.date_text == "3 марта"
 
-    assert cli("--db", db_url, "seed", str(SEED_ARTICLES)).exit_code == 0
+    assert cli("--db", db_url, "seed", str(SEED_ARTICLES / "2023-02-24-meta-llama.md")).exit_code == 0
     with Session(engine) as session:
         leak = session.get(Event, leak.id)
         assert (leak.date_start, leak.year_inferred) == (date(2023, 3, 3), True)
+
+
+SECOND_LEAK_REPORT = SEED_ARTICLES / "2023-03-03-llama-weights-leak-4chan.html"
+
+
+def _leaks(session):
+    return session.exec(select(Event).where(Event.kind == "leak")).all()
+
+
+def test_a_second_report_of_the_leak_becomes_a_second_source(cli, engine, db_url, founding_article):
+    assert cli("--db", db_url, "seed", str(founding_article), "--published", "2023-03-06").exit_code == 0
+    assert cli("--db", db_url, "seed", str(SECOND_LEAK_REPORT)).exit_code == 0
+    with Session(engine) as session:
+        (leak,) = _leaks(session)
+        sources = session.exec(select(Evidence).where(Evidence.event_id == leak.id)).all()
+        assert len({e.article_id for e in sources}) == 2
+        assert (leak.date_start, leak.precision.value) == (date(2023, 3, 3), "day")
+
+
+def test_an_undated_report_joins_the_dated_one_once_its_year_is_known(cli, engine, db_url, founding_article):
+    # Seeded first without a date, the founding article's «3 марта» has no year; the second
+    # report and the release give it one, and the two leaks become one event.
+    assert cli("--db", db_url, "seed", str(founding_article)).exit_code == 0
+    assert cli("--db", db_url, "seed", str(SECOND_LEAK_REPORT), str(SEED_ARTICLES / "2023-02-24-meta-llama.md")).exit_code == 0
+    with Session(engine) as session:
+        (leak,) = _leaks(session)
+        assert leak.date_start == date(2023, 3, 3)
+        assert len(session.exec(select(Evidence).where(Evidence.event_id == leak.id)).all()) == 2
 
 
 def test_no_event_for_models_only_compared(cli, engine, db_url, founding_article):

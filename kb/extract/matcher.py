@@ -149,6 +149,12 @@ class EntityMatcher:
                 self._add_key(key, form, ref)
         return ref
 
+    def add_local_form(self, text: str, ref: EntityRef) -> None:
+        """Let ``text`` name ``ref`` in this article only (a surname standing for a full name)."""
+        key = alias_key(text)
+        if key and not self.by_key.get(key):
+            self.by_key[key] = [ref]
+
     def refs_for(self, key: str) -> list[EntityRef]:
         """The entities an alias key names, models first."""
         return self.by_key.get(key, [])

@@ -124,30 +124,48 @@ def participants_of(sentence: Sentence, matcher: EntityMatcher) -> list[EntityRe
 
 
 def is_media(ref: EntityRef, matcher: EntityMatcher) -> bool:
-    return not ref.is_model and matcher.org_kinds.get(ref.id) is OrganizationKind.media
+    return ref.is_organization and matcher.org_kinds.get(ref.id) is OrganizationKind.media
 
 
 def is_principal(ref: EntityRef, matcher: EntityMatcher) -> bool:
-    """Whether an entity can make a sentence an event mention: a platform cannot alone."""
-    return ref.is_model or matcher.org_kinds.get(ref.id) is not OrganizationKind.platform
+    """Whether an entity can make a sentence an event mention: a platform cannot alone, nor a person
+    (except in personnel changes, see ``find_mentions``)."""
+    return ref.is_model or (ref.is_organization and matcher.org_kinds.get(ref.id) is not OrganizationKind.platform)
 
 
 def find_mentions(sentence: Sentence, matcher: EntityMatcher, lexicon: Lexicon) -> list[Mention]:
-    """The event mentions of a sentence: one per kind, each scoped to its clauses."""
-    first_of_kind: dict[EventKind, Trigger] = {}
-    for trigger in sentence.triggers:
-        if not _is_negated(sentence, trigger, lexicon):
-            first_of_kind.setdefault(trigger.kind, trigger)
+    """The event mentions of a sentence, each scoped to its clauses.
+
+    One mention per kind and clause: «покинул Суцкевер, а в августе перешёл Шульман» is two
+    personnel mentions, each with its own person and date.
+    """
+    triggers = [t for t in sentence.triggers if not _is_negated(sentence, t, lexicon)]
+    kinds = {t.kind for t in triggers}
     # «объявила о партнёрстве» is the partnership itself, not a separate announcement.
-    if len(first_of_kind) > 1:
-        first_of_kind.pop(EventKind.announcement, None)
+    if len(kinds) > 1:
+        triggers = [t for t in triggers if t.kind is not EventKind.announcement]
+    clauses = _clauses(sentence)
+    kept: list[Trigger] = []
+    for trigger in triggers:
+        clause = _clause_of(clauses, trigger)
+        if not any(k.kind is trigger.kind and _clause_of(clauses, k) == clause for k in kept):
+            kept.append(trigger)
+    if not kept:
+        return []
+    if len({k.kind for k in kept}) == 1 and kept[0].kind is not EventKind.personnel:
+        kept = kept[:1]  # several words for one event («выпустила … релиз»)
     last = len(sentence.tokens) - 1
-    if len(first_of_kind) <= 1:
-        scopes = {trigger: (0, last) for trigger in first_of_kind.values()}
-    else:
-        scopes = _clause_scopes(sentence, list(first_of_kind.values()))
-    mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in first_of_kind.values()]
-    return [m for m in mentions if any(is_principal(ref, matcher) for ref in m.participants(matcher))]
+    scopes = {kept[0]: (0, last)} if len(kept) == 1 else _clause_scopes(clauses, kept)
+    mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in kept]
+    return [m for m in mentions if _has_principal(m, matcher)]
+
+
+def _has_principal(mention: Mention, matcher: EntityMatcher) -> bool:
+    refs = mention.participants(matcher)
+    # A personnel change is about a person; other events about an organization or a model.
+    if mention.kind is EventKind.personnel:
+        return any(ref.is_person for ref in refs)
+    return any(is_principal(ref, matcher) for ref in refs)
 
 
 def _is_negated(sentence: Sentence, trigger: Trigger, lexicon: Lexicon) -> bool:
@@ -155,23 +173,31 @@ def _is_negated(sentence: Sentence, trigger: Trigger, lexicon: Lexicon) -> bool:
     return any(t.lemma in lexicon.negation for t in window)
 
 
-def _clause_scopes(sentence: Sentence, triggers: list[Trigger]) -> dict[Trigger, tuple[int, int]]:
-    """Token ranges of each trigger's clauses; a clause without a trigger joins the one before it."""
+def _clauses(sentence: Sentence) -> list[tuple[int, int]]:
+    """Token ranges [first, last] of a sentence's clauses."""
     tokens = sentence.tokens
     bounds = [0] + [
         i
         for i in range(1, len(tokens))
         if any(mark in sentence.gaps[i] for mark in ";—–:") or ("," in sentence.gaps[i] and tokens[i].lemma in _CLAUSE_OPENERS)
     ]
-    clauses = list(zip(bounds, [b - 1 for b in bounds[1:]] + [len(tokens) - 1]))
-    with_trigger = [any(first <= t.token_index <= last for t in triggers) for first, last in clauses]
+    return list(zip(bounds, [b - 1 for b in bounds[1:]] + [len(tokens) - 1]))
+
+
+def _clause_of(clauses: list[tuple[int, int]], trigger: Trigger) -> int:
+    return next(i for i, (first, last) in enumerate(clauses) if first <= trigger.token_index <= last)
+
+
+def _clause_scopes(clauses: list[tuple[int, int]], triggers: list[Trigger]) -> dict[Trigger, tuple[int, int]]:
+    """Token ranges of each trigger's clauses; a clause without a trigger joins the one before it."""
+    homes = {trigger: _clause_of(clauses, trigger) for trigger in triggers}
+    with_trigger = [i in homes.values() for i in range(len(clauses))]
     anchors = []
     for i in range(len(clauses)):
         preceding = [j for j in range(i, -1, -1) if with_trigger[j]]
         anchors.append(preceding[0] if preceding else with_trigger.index(True))
     scopes = {}
-    for trigger in triggers:
-        home = next(i for i, (first, last) in enumerate(clauses) if first <= trigger.token_index <= last)
+    for trigger, home in homes.items():
         owned = [clauses[i] for i in range(len(clauses)) if anchors[i] == home]
         scopes[trigger] = (owned[0][0], owned[-1][1])
     return scopes

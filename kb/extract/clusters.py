@@ -1,0 +1,190 @@
+"""Event mentions grouped into events, and each event's date.
+
+Mentions of one kind that share a participant and whose dates agree form one event (for
+personnel changes the participant that counts is the person, when one is named). An event
+whose mentions carry no date takes it from the story around them: the rest of their
+sentences, then the next two sentences or the previous one, as long as these stay on the
+same story (no other event, no other actor), and last, for a follow-up («вслед за ним»,
+«в тот же день»), from the article's lead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kb.dates import ResolvedDate
+from kb.extract.matcher import MODEL, EntityMatcher, EntityRef
+from kb.extract.mentions import Mention, Sentence, find_mentions, is_principal, participants_of
+from kb.lexicon import Lexicon
+from kb.models import EventKind, OrganizationKind
+
+# How far from a mention the story around it may supply the event's date.
+FOLLOWING_SENTENCES = 2
+PRECEDING_SENTENCES = 1
+# Words that tell a follow-up of the story's lead («вслед за ним уходит …»).
+FOLLOW_ON_CUES = frozenset({"вслед", "следом", "одновременно", "позднее", "затем"})
+
+
+@dataclass
+class Cluster:
+    kind: EventKind
+    mentions: list[Mention] = field(default_factory=list)
+    date: ResolvedDate | None = None
+    date_sentence: Sentence | None = None
+    platforms: list[int] = field(default_factory=list)
+
+    def participants(self, matcher: EntityMatcher) -> set[EntityRef]:
+        return {ref for mention in self.mentions for ref in mention.participants(matcher)}
+
+    def sentences(self) -> list[Sentence]:
+        return [m.sentence for m in self.mentions]
+
+
+# --- step 3-4: mentions and clusters ---------------------------------------------------------
+
+
+def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon) -> list[Cluster]:
+    mentions = [m for sentence in sentences for m in find_mentions(sentence, matcher, lexicon)]
+    clusters: list[Cluster] = []
+    # Dated mentions first: each date that disagrees with the others is another event.
+    for mention in sorted(mentions, key=lambda m: not m.dates()):
+        own_dates = mention.dates()
+        when = own_dates[0] if own_dates else None
+        home = _find_cluster(clusters, mention, when, matcher)
+        if home is None:
+            home = Cluster(mention.kind)
+            clusters.append(home)
+        home.mentions.append(mention)
+        if home.date is None and when is not None:
+            home.date, home.date_sentence = when, mention.sentence
+    _fold_announcements_into_releases(clusters, matcher)
+    _fold_headline_into_body(clusters)
+    for cluster in clusters:
+        cluster.mentions.sort(key=lambda m: m.sentence.index)
+    clusters.sort(key=lambda c: c.mentions[0].sentence.index)
+    return clusters
+
+
+def _shares_participant(cluster: Cluster, refs: set[EntityRef], matcher: EntityMatcher) -> bool:
+    # A personnel change is about its people: Altman's dismissal and Murati's appointment
+    # at the same company on the same day are two events.
+    if cluster.kind is EventKind.personnel:
+        my_people = {ref for ref in cluster.participants(matcher) if ref.is_person}
+        their_people = {ref for ref in refs if ref.is_person}
+        if my_people and their_people:
+            return bool(my_people & their_people)
+    mine = {_family_key(ref, matcher) for ref in cluster.participants(matcher) if is_principal(ref, matcher)}
+    return bool(mine & {_family_key(ref, matcher) for ref in refs if is_principal(ref, matcher)})
+
+
+def _family_key(ref: EntityRef, matcher: EntityMatcher) -> EntityRef:
+    return EntityRef(MODEL, matcher.family_root(ref.id)) if ref.is_model else ref
+
+
+def _find_cluster(
+    clusters: list[Cluster], mention: Mention, when: ResolvedDate | None, matcher: EntityMatcher
+) -> Cluster | None:
+    refs = mention.participants(matcher)
+    candidates = [
+        c
+        for c in clusters
+        if c.kind is mention.kind and _shares_participant(c, refs, matcher) and dates_agree(c.date, when)
+    ]
+    # An undated mention belongs to the nearest story it shares a participant with.
+    index = mention.sentence.index
+    return min(candidates, key=lambda c: min(abs(s.index - index) for s in c.sentences()), default=None)
+
+
+def dates_agree(a: ResolvedDate | None, b: ResolvedDate | None) -> bool:
+    """Whether two dates can be the same event's: unknown agrees with anything, intervals overlap."""
+    if a is None or b is None:
+        return True
+    if a.start is None or b.start is None:
+        return _without_year(a.value) == _without_year(b.value) != ""
+    return a.start <= b.end and b.start <= a.end
+
+
+def _without_year(value: str) -> str:
+    """``2023-03-03`` and ``XXXX-03-03`` -> ``03-03``; a bare year -> empty."""
+    return value[5:] if len(value) > 5 and value[4] == "-" else ""
+
+
+def _fold_announcements_into_releases(clusters: list[Cluster], matcher: EntityMatcher) -> None:
+    # «представила LLaMA» and «о запуске LLaMA» in one article are the same release.
+    for announcement in [c for c in clusters if c.kind is EventKind.announcement]:
+        for release in clusters:
+            if (
+                release.kind is EventKind.release
+                and _shares_participant(release, announcement.participants(matcher), matcher)
+                and dates_agree(release.date, announcement.date)
+            ):
+                release.mentions.extend(announcement.mentions)
+                if release.date is None:
+                    release.date, release.date_sentence = announcement.date, announcement.date_sentence
+                clusters.remove(announcement)
+                break
+
+
+def _fold_headline_into_body(clusters: list[Cluster]) -> None:
+    # A headline names things loosely («Grok» for «Grok-1»); when it reports an event of a
+    # kind the body reports too, it is the body's first such event.
+    for headline in [c for c in clusters if all(s.is_headline for s in c.sentences())]:
+        body = next((c for c in clusters if c.kind is headline.kind and c is not headline), None)
+        if body is not None:
+            body.mentions.extend(headline.mentions)
+            clusters.remove(headline)
+
+
+# --- step 5: the date from the story around the mentions ---------------------------------------
+
+
+def date_from_story(cluster: Cluster, sentences: list[Sentence], matcher: EntityMatcher) -> None:
+    by_index = {s.index: s for s in sentences}
+    own = cluster.participants(matcher)
+    for sentence in cluster.sentences():
+        if sentence.dates:
+            # The mention's own sentence dates it, even when the date sits in another clause.
+            cluster.date, cluster.date_sentence = sentence.dates[0], sentence
+            return
+    for sentence in cluster.sentences():
+        following = [by_index.get(sentence.index + k) for k in range(1, FOLLOWING_SENTENCES + 1)]
+        preceding = [by_index.get(sentence.index - k) for k in range(1, PRECEDING_SENTENCES + 1)]
+        for neighbour in [*_while_on_story(following, cluster.kind, own, matcher), *_while_on_story(preceding, cluster.kind, own, matcher)]:
+            cluster.platforms.extend(
+                m.entity.id
+                for m in neighbour.entities
+                if m.entity.is_organization and matcher.org_kinds.get(m.entity.id) is OrganizationKind.platform
+            )
+            if neighbour.dates:
+                cluster.date, cluster.date_sentence = neighbour.dates[0], neighbour
+                return
+    # A follow-up told without a date of its own («вслед за ним», «одновременно»)
+    # happens on the day of the story's lead, the first date the article gives.
+    body = [s for s in cluster.sentences() if not s.is_headline]
+    lead = next((s for s in sentences if s.dates and not s.is_headline), None)
+    if lead is not None and any(s.index > lead.index and _follows_on(s) for s in body):
+        cluster.date, cluster.date_sentence = lead.dates[0], lead
+
+
+def _follows_on(sentence: Sentence) -> bool:
+    lemmas = [t.lemma for t in sentence.tokens]
+    return bool(FOLLOW_ON_CUES & set(lemmas)) or any(a == "тот" and b == "же" for a, b in zip(lemmas, lemmas[1:]))
+
+
+def _while_on_story(
+    neighbours: list[Sentence | None], kind: EventKind, own: set[EntityRef], matcher: EntityMatcher
+) -> list[Sentence]:
+    """The neighbours up to the first that leaves the story (another event, another actor)."""
+    story = []
+    for sentence in neighbours:
+        if sentence is None or sentence.is_headline:
+            break
+        principals = [ref for ref in participants_of(sentence, matcher) if is_principal(ref, matcher)]
+        if any(ref not in own for ref in principals):
+            break
+        # A trigger of another kind with an actor of its own is another event; without
+        # one («архив выложили на 4chan») it is this story told in other words.
+        if principals and any(t.kind is not kind for t in sentence.triggers):
+            break
+        story.append(sentence)
+    return story
