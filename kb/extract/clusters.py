@@ -22,6 +22,8 @@ from kb.models import EventKind, OrganizationKind
 FOLLOWING_SENTENCES = 2
 PRECEDING_SENTENCES = 1
 # Words that tell a follow-up of the story's lead («вслед за ним уходит …»).
+# How many sentences back a partnership told without its parties looks for them.
+LOOK_BACK_FOR_PARTIES = 2
 FOLLOW_ON_CUES = frozenset({"вслед", "следом", "одновременно", "позднее", "затем"})
 
 
@@ -45,6 +47,7 @@ class Cluster:
 
 def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon) -> list[Cluster]:
     mentions = [m for sentence in sentences for m in find_mentions(sentence, matcher, lexicon)]
+    mentions += _partnerships_named_before(sentences, mentions, matcher)
     clusters: list[Cluster] = []
     # Dated mentions first: each date that disagrees with the others is another event.
     for mention in sorted(mentions, key=lambda m: not m.dates()):
@@ -63,6 +66,27 @@ def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon:
         cluster.mentions.sort(key=lambda m: m.sentence.index)
     clusters.sort(key=lambda c: c.mentions[0].sentence.index)
     return clusters
+
+
+def _partnerships_named_before(sentences: list[Sentence], mentions: list[Mention], matcher: EntityMatcher) -> list[Mention]:
+    """«Сделка предполагает стратегическое партнёрство»: a partnership whose parties the
+    previous sentences named («Microsoft инвестирует в OpenAI») is a mention there."""
+    found = []
+    with_mentions = {m.sentence.index for m in mentions}
+    by_index = {s.index: s for s in sentences}
+    for sentence in sentences:
+        trigger = next((t for t in sentence.triggers if t.kind is EventKind.partnership), None)
+        if trigger is None or sentence.is_headline or sentence.index in with_mentions:
+            continue
+        for back in range(1, LOOK_BACK_FOR_PARTIES + 1):
+            source = by_index.get(sentence.index - back)
+            if source is None or source.is_headline:
+                break
+            parties = {ref for ref in participants_of(source, matcher) if ref.is_organization and is_principal(ref, matcher)}
+            if len(parties) >= 2:
+                found.append(Mention(source, trigger, 0, len(source.tokens) - 1))
+                break
+    return found
 
 
 def _shares_participant(cluster: Cluster, refs: set[EntityRef], matcher: EntityMatcher) -> bool:
