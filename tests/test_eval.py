@@ -1,0 +1,70 @@
+"""`kb eval`: extraction scored against the hand-written gold annotations."""
+
+from pathlib import Path
+
+import pytest
+
+from kb.evaluate import evaluate_corpus, format_report
+from kb.gold import GoldFileError, load_gold, read_gold_file
+from tests.conftest import SEED_ARTICLES
+
+GOLD = Path(__file__).parent / "data" / "gold"
+# Floors under the figures `kb eval` reports today (see the README); the goal is 0.90 and
+# no event about an entity mentioned only in passing. A change that lowers them fails here.
+MIN_EVENT_F1 = 0.66
+MAX_PASSING_VIOLATIONS = 18
+
+
+@pytest.fixture(scope="module")
+def evaluation(tmp_path_factory):
+    return evaluate_corpus(GOLD, SEED_ARTICLES, tmp_path_factory.mktemp("eval"))
+
+
+def test_every_article_of_the_corpus_has_a_gold_file():
+    annotated = {gold.article for gold in load_gold(GOLD)}
+    assert annotated == {p.name for p in SEED_ARTICLES.iterdir() if p.is_file()}
+
+
+def test_gold_quotes_are_in_their_articles():
+    from kb.articles import read_article
+
+    for gold in load_gold(GOLD):
+        text = read_article(SEED_ARTICLES / gold.article).text
+        for event in gold.events:
+            assert event.quote in text, f"{gold.gold_file.name}: {event.quote[:60]}"
+
+
+def test_event_f1_and_passing_mentions_stay_above_their_floors(evaluation):
+    assert evaluation.overall.f1 >= MIN_EVENT_F1, format_report(evaluation)
+    assert len(evaluation.passing_violations) <= MAX_PASSING_VIOLATIONS, format_report(evaluation)
+    assert evaluation.date_accuracy >= 0.95
+
+
+def test_report_lists_kinds_misses_and_false_events(evaluation):
+    report = format_report(evaluation)
+    assert report.splitlines()[0].split() == ["kind", "gold", "found", "tp", "fp", "fn", "P", "R", "F1"]
+    assert "overall" in report and "date accuracy" in report and "role accuracy" in report
+    assert ("missed" in report) == bool(evaluation.misses)
+
+
+def test_cli_eval_fails_below_a_required_f1(cli):
+    result = cli("eval", str(GOLD), "--min-f1", "0.999")
+    assert result.exit_code == 1
+    assert "below 0.999" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("events: []\n", "field 'article'"),
+        ("article: a.md\nevents:\n  - kind: rumour\n", "events[0]"),
+        ("article: a.md\nevents:\n  - kind: leak\n    precision: day\n    date: 'March'\n    quote: x\n", "events[0].date"),
+        ("article: a.md\nevents:\n  - kind: leak\n    precision: day\n    date: '2023-03-03'\n    organizations: {Meta: owner}\n    quote: x\n", "events[0].organizations"),
+    ],
+)
+def test_bad_gold_files_name_the_file_and_field(tmp_path, content, reason):
+    path = tmp_path / "bad.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(GoldFileError) as error:
+        read_gold_file(path)
+    assert str(path) in str(error.value) and reason in str(error.value)
