@@ -1,16 +1,18 @@
-"""Request dependencies: a database session per request, and the timeline filters."""
+"""Request dependencies: a database session per request, the timeline filters and the page asked for."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from sqlmodel import Session
 
+from kb.facets import FACETS
 from kb.models import EventKind
-from kb.queries import TimelineFilter
+from kb.queries import DEFAULT_LIMIT, MAX_LIMIT, TimelineFilter
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -24,11 +26,60 @@ SessionDep = Annotated[Session, Depends(get_session)]
 def timeline_filter(
     model: Annotated[list[str], Query(description="Model name or alias; includes its variants. Repeat for any of several.")] = [],
     org: Annotated[list[str], Query(description="Organization name or alias. Repeat for any of several.")] = [],
+    person: Annotated[list[str], Query(description="Person's name or alias. Repeat for any of several.")] = [],
     kind: Annotated[list[EventKind], Query(description="Event kind. Repeat for any of several.")] = [],
     date_from: Annotated[date | None, Query(alias="from", description="Events that end on or after this date.")] = None,
     date_to: Annotated[date | None, Query(alias="to", description="Events that start on or before this date.")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="Words to find in titles and quotes, in any inflection («утечка» finds «утекли»); all must match.",
+        ),
+    ] = None,
+    min_confidence: Annotated[float | None, Query(ge=0, le=1, description="Events extracted with at least this confidence.")] = None,
+    order: Annotated[Literal["asc", "desc"], Query(description="Oldest first (asc) or newest first (desc); unknown dates last.")] = "asc",
 ) -> TimelineFilter:
-    return TimelineFilter(tuple(model), tuple(org), tuple(kind), date_from, date_to)
+    """The filters of a timeline; different parameters must all hold."""
+    return TimelineFilter(
+        tuple(model),
+        tuple(org),
+        tuple(kind),
+        date_from,
+        date_to,
+        people=tuple(person),
+        q=q if q and q.strip() else None,
+        min_confidence=min_confidence,
+        newest_first=order == "desc",
+    )
 
 
 FilterDep = Annotated[TimelineFilter, Depends(timeline_filter)]
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int
+    cursor: str | None
+    facets: tuple[str, ...]
+
+
+def page_request(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Events per page, at most {MAX_LIMIT}.")] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=500, description="The `next` value of the previous page.")] = None,
+    facets: Annotated[
+        list[str],
+        Query(description=f"Counts to return beside the items, comma-separated or repeated: {', '.join(FACETS)}."),
+    ] = [],
+) -> PageRequest:
+    """Which page of a timeline, and which facet counts beside it."""
+    names = tuple(name.strip() for value in facets for name in value.split(",") if name.strip())
+    return PageRequest(limit, cursor, names)
+
+
+PageDep = Annotated[PageRequest, Depends(page_request)]
+
+
+# Ids are INTEGER columns: a larger number is no id, and would overflow the database driver.
+MAX_ID = 2**31 - 1
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import replace
 
-from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
-from sqlmodel import Session
+from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 
-from api.deps import FilterDep, SessionDep
+from api import exports, web, writes
+from api.caching import install_conditional_get
+from api.database_errors import install_database_error_handlers
+from api.deps import FilterDep, PageDep, RecordId, SessionDep
+from api.errors import install_problem_handlers
+from api.limits import BodySizeLimit, max_body_bytes
 from kb import __version__, queries
 from kb.db import get_engine
-from kb.export import iter_csv
-from kb.public import AIModelPublic, ArticlePublic, EventPublic, OrganizationPublic, TimelinePage
-from kb.queries import DEFAULT_LIMIT, MAX_LIMIT, QueryError
+from kb.public import AIModelPublic, ArticlePublic, EventPublic, OrganizationPublic, PersonPublic, TimelinePage
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
@@ -24,17 +25,19 @@ def create_app(database_url: str | None = None) -> FastAPI:
         summary="Dated events in the AI industry, extracted from Russian news, with their sources.",
     )
     app.state.engine = get_engine(database_url)
-    app.add_exception_handler(QueryError, _query_error)
-    _routes(app)
+    install_database_error_handlers(app)  # 503 while the database is unreachable
+    app.include_router(router)
+    app.include_router(exports.router)
+    app.include_router(writes.router)
+    app.include_router(web.router)
+    app.mount("/static", web.static_files, name="static")
+    install_conditional_get(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes())  # KB_MAX_BODY_BYTES, else 1 MB
+    install_problem_handlers(app)  # last: its middleware must be the outermost
     return app
 
 
-async def _query_error(request: Request, exc: QueryError) -> JSONResponse:
-    # The same shape as FastAPI's own validation errors, so clients handle one format.
-    return JSONResponse(
-        status_code=422,
-        content={"detail": [{"loc": ["query", exc.param], "msg": str(exc), "type": "value_error"}]},
-    )
+router = APIRouter()
 
 
 def _found(record, what: str, ident: int):
@@ -44,57 +47,95 @@ def _found(record, what: str, ident: int):
     return record
 
 
-def _routes(app: FastAPI) -> None:
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        # Until the timeline page exists, the front door is the interactive API documentation.
-        return RedirectResponse("/docs")
+def _linked(request: Request, response: Response, page: TimelinePage) -> TimelinePage:
+    """The page, with a ``Link: rel="next"`` header that keeps the request's other parameters."""
+    if page.next is not None:
+        response.headers["Link"] = f'<{request.url.include_query_params(cursor=page.next)}>; rel="next"'
+    return page
 
-    @app.get("/timeline", response_model=TimelinePage, tags=["timeline"])
-    def timeline(
-        session: SessionDep,
-        filters: FilterDep,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        cursor: Annotated[str | None, Query(description="The `next` value of the previous page.")] = None,
-    ) -> TimelinePage:
-        """Events in chronological order (unknown dates last), a page at a time."""
-        return queries.timeline(session, filters, limit, cursor)
 
-    @app.get("/timeline.csv", tags=["timeline"], response_class=StreamingResponse)
-    def timeline_csv(filters: FilterDep) -> StreamingResponse:
-        """The whole timeline as CSV (RFC 4180, UTF-8), streamed."""
+@router.get("/timeline", response_model=TimelinePage, tags=["timeline"])
+def timeline(request: Request, response: Response, session: SessionDep, filters: FilterDep, page: PageDep) -> TimelinePage:
+    """Events in chronological order (unknown dates last), a page at a time, with facet counts if asked.
 
-        def chunks():
-            # A session of its own: the request's is closed before the stream is sent.
-            with Session(app.state.engine) as session:
-                yield from iter_csv(queries.iter_timeline(session, filters))
+    The next page is at the `Link: rel="next"` header, and its cursor in `next`.
+    """
+    return _linked(request, response, queries.timeline(session, filters, page.limit, page.cursor, page.facets))
 
-        return StreamingResponse(
-            chunks(),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="timeline.csv"'},
-        )
 
-    @app.get("/events/{event_id}", response_model=EventPublic, tags=["events"])
-    def event(session: SessionDep, event_id: int) -> EventPublic:
-        return _found(queries.get_event(session, event_id), "event", event_id)
+@router.get("/events/{event_id}", response_model=EventPublic, tags=["events"])
+def event(session: SessionDep, event_id: RecordId) -> EventPublic:
+    """One event with its participants and sources."""
+    return _found(queries.get_event(session, event_id), "event", event_id)
 
-    @app.get("/models", response_model=list[AIModelPublic], tags=["entities"])
-    def models(session: SessionDep) -> list[AIModelPublic]:
-        return queries.list_models(session)
 
-    @app.get("/models/{model_id}", response_model=AIModelPublic, tags=["entities"])
-    def model(session: SessionDep, model_id: int) -> AIModelPublic:
-        return _found(queries.get_model(session, model_id), "model", model_id)
+@router.get("/models", response_model=list[AIModelPublic], tags=["entities"])
+def models(session: SessionDep) -> list[AIModelPublic]:
+    """Every AI model, by name."""
+    return queries.list_models(session)
 
-    @app.get("/organizations", response_model=list[OrganizationPublic], tags=["entities"])
-    def organizations(session: SessionDep) -> list[OrganizationPublic]:
-        return queries.list_organizations(session)
 
-    @app.get("/organizations/{org_id}", response_model=OrganizationPublic, tags=["entities"])
-    def organization(session: SessionDep, org_id: int) -> OrganizationPublic:
-        return _found(queries.get_organization(session, org_id), "organization", org_id)
+@router.get("/models/{model_id}", response_model=AIModelPublic, tags=["entities"])
+def model(session: SessionDep, model_id: RecordId) -> AIModelPublic:
+    """One AI model, with its family, developer, aliases and variants."""
+    return _found(queries.get_model(session, model_id), "model", model_id)
 
-    @app.get("/articles/{article_id}", response_model=ArticlePublic, tags=["articles"])
-    def article(session: SessionDep, article_id: int) -> ArticlePublic:
-        return _found(queries.get_article(session, article_id), "article", article_id)
+
+@router.get("/models/{model_id}/timeline", response_model=TimelinePage, tags=["timeline"])
+def model_timeline(
+    request: Request, response: Response, session: SessionDep, model_id: RecordId, filters: FilterDep, page: PageDep
+) -> TimelinePage:
+    """The timeline of one model and its variants, with the filters and pages of `/timeline`."""
+    _found(queries.get_model(session, model_id), "model", model_id)
+    filters = replace(filters, model_ids=(model_id,))
+    return _linked(request, response, queries.timeline(session, filters, page.limit, page.cursor, page.facets))
+
+
+@router.get("/organizations", response_model=list[OrganizationPublic], tags=["entities"])
+def organizations(session: SessionDep) -> list[OrganizationPublic]:
+    """Every organization, by name."""
+    return queries.list_organizations(session)
+
+
+@router.get("/organizations/{org_id}", response_model=OrganizationPublic, tags=["entities"])
+def organization(session: SessionDep, org_id: RecordId) -> OrganizationPublic:
+    """One organization, with its aliases and models."""
+    return _found(queries.get_organization(session, org_id), "organization", org_id)
+
+
+@router.get("/organizations/{org_id}/timeline", response_model=TimelinePage, tags=["timeline"])
+def organization_timeline(
+    request: Request, response: Response, session: SessionDep, org_id: RecordId, filters: FilterDep, page: PageDep
+) -> TimelinePage:
+    """The timeline of one organization, in any role, with the filters and pages of `/timeline`."""
+    _found(queries.get_organization(session, org_id), "organization", org_id)
+    filters = replace(filters, organization_ids=(org_id,))
+    return _linked(request, response, queries.timeline(session, filters, page.limit, page.cursor, page.facets))
+
+
+@router.get("/people", response_model=list[PersonPublic], tags=["entities"])
+def people(session: SessionDep) -> list[PersonPublic]:
+    """Every person events are about, by name."""
+    return queries.list_people(session)
+
+
+@router.get("/people/{person_id}", response_model=PersonPublic, tags=["entities"])
+def person(session: SessionDep, person_id: RecordId) -> PersonPublic:
+    """One person, with their aliases."""
+    return _found(queries.get_person(session, person_id), "person", person_id)
+
+
+@router.get("/people/{person_id}/timeline", response_model=TimelinePage, tags=["timeline"])
+def person_timeline(
+    request: Request, response: Response, session: SessionDep, person_id: RecordId, filters: FilterDep, page: PageDep
+) -> TimelinePage:
+    """The timeline of one person, with the filters and pages of `/timeline`."""
+    _found(queries.get_person(session, person_id), "person", person_id)
+    filters = replace(filters, person_ids=(person_id,))
+    return _linked(request, response, queries.timeline(session, filters, page.limit, page.cursor, page.facets))
+
+
+@router.get("/articles/{article_id}", response_model=ArticlePublic, tags=["articles"])
+def article(session: SessionDep, article_id: RecordId) -> ArticlePublic:
+    """One article, whole, with the events it reports: each quote is `text[char_start:char_end]`."""
+    return _found(queries.get_article(session, article_id), "article", article_id)

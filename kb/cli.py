@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import sys
 import tempfile
 from datetime import date
@@ -16,14 +18,16 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import Session, select
 
-from kb import dates
+from kb import backup, dates
 from kb.articles import find_article_files
 from kb.config import database_url, seeds_dir
-from kb.db import get_engine, migrate
+from kb.db import get_engine, migrate, session_scope
 from kb.evaluate import evaluate_corpus, format_report
-from kb.export import iter_csv
+from kb.editing import RecordNotFound
+from kb.export import EXPORT_FORMATS, iter_csv
 from kb.gold import GoldFileError
 from kb.ingest import SeedReport, seed_paths
+from kb.merging import EntityNameError, MergeError, list_entities, merge, resolve_pair
 from kb.models import Article, EventKind
 from kb.public import EventPublic
 from kb.queries import QueryError, TimelineFilter, iter_timeline
@@ -45,6 +49,9 @@ class TimelineFormat(str, Enum):
 
 class ExportFormat(str, Enum):
     csv = "csv"
+    jsonl = "jsonl"
+    timelinejs = "timelinejs"
+    ics = "ics"
 
 
 def _parse_date(value: Optional[str]) -> Optional[date]:
@@ -167,10 +174,10 @@ def export_command(
     output_format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.csv,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: standard output)")] = None,
 ) -> None:
-    """Export a timeline as CSV (RFC 4180, UTF-8)."""
+    """Export a timeline: CSV (RFC 4180, UTF-8), JSON Lines, a TimelineJS spreadsheet or iCalendar."""
     filters = _filters(model, org, kind, date_from, date_to)
     with Session(get_engine(ctx.obj)) as session:
-        chunks = iter_csv(iter_timeline(session, filters))
+        chunks = EXPORT_FORMATS[output_format.value].write(iter_timeline(session, filters))
         if output is None:
             for chunk in chunks:
                 sys.stdout.write(chunk)
@@ -178,6 +185,37 @@ def export_command(
         with output.open("w", encoding="utf-8", newline="") as file:
             file.writelines(chunks)
     typer.echo(f"wrote {output}", err=True)
+
+
+@app.command("dump")
+def dump_command(
+    ctx: typer.Context,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: standard output)")] = None,
+) -> None:
+    """Write the whole knowledge base as JSON Lines, one row a line, for `kb restore`."""
+    with Session(get_engine(ctx.obj)) as session:
+        if output is None:
+            counts = backup.dump(session, sys.stdout)
+        else:
+            with output.open("w", encoding="utf-8", newline="\n") as file:
+                counts = backup.dump(session, file)
+    typer.echo(f"dumped {sum(counts.values())} rows" + (f" to {output}" if output else ""), err=True)
+
+
+@app.command("restore")
+def restore_command(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A file written by `kb dump`.")],
+) -> None:
+    """Load a dump into an empty knowledge base (migrated first); a database holding anything is refused."""
+    migrate(ctx.obj)
+    try:
+        with path.open(encoding="utf-8") as file, session_scope(get_engine(ctx.obj)) as session:
+            counts = backup.restore(session, file)
+    except (OSError, UnicodeDecodeError, backup.RestoreError) as exc:
+        typer.echo(f"error: {path}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"restored {sum(counts.values())} rows from {path}")
 
 
 @app.command("eval")
@@ -228,3 +266,49 @@ def serve(
         report = _seed(ctx.obj, [seeds_dir() / "articles"], None)
         typer.echo(f"seeded {len(report.stored)} bundled articles ({report.events_created} events)", err=True)
     uvicorn.run(create_app(ctx.obj), host=host, port=port)
+
+
+# --- entities --------------------------------------------------------------------------------
+
+entities_app = typer.Typer(help="Organizations, models and people: list them, merge duplicates.", no_args_is_help=True)
+app.add_typer(entities_app, name="entities")
+
+
+def _cli_actor() -> str:
+    """The name the audit trail records for a change made from the command line: cli:$USER."""
+    try:
+        user = os.environ.get("USER") or getpass.getuser()
+    except (KeyError, OSError):  # no such variable and no password entry (some containers)
+        user = "unknown"
+    return f"cli:{user}"
+
+
+@entities_app.command("merge")
+def entities_merge_command(
+    ctx: typer.Context,
+    keep: Annotated[str, typer.Argument(metavar="A", help="The entity kept: a name, an alias, or org:ID, model:ID, person:ID.")],
+    drop: Annotated[str, typer.Argument(metavar="B", help="The entity merged into A and then deleted.")],
+) -> None:
+    """Merge B into A: A gets every alias and event link of B, and B is deleted (audited)."""
+    with session_scope(get_engine(ctx.obj)) as session:
+        try:
+            kind, keep_id, drop_id = resolve_pair(session, keep, drop)
+            kept = merge(session, kind, keep_id, drop_id, _cli_actor())
+        except (EntityNameError, RecordNotFound, MergeError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"merged {kind.prefix}:{drop_id} into {kind.prefix}:{keep_id} ({kept.name})")
+
+
+@entities_app.command("list")
+def entities_list_command(
+    ctx: typer.Context,
+    unreviewed: Annotated[bool, typer.Option("--unreviewed", help="Only entities learned from articles, not yet reviewed.")] = False,
+) -> None:
+    """Organizations, models and people, with the references (org:ID ...) that kb entities merge takes."""
+    table = Table("ref", "name", "reviewed", "aliases", "events")
+    with Session(get_engine(ctx.obj)) as session:
+        for entity in list_entities(session, unreviewed_only=unreviewed):
+            table.add_row(f"{entity.kind.prefix}:{entity.id}", entity.name, "yes" if entity.reviewed else "no",
+                          str(entity.aliases), str(entity.events))
+    Console().print(table)

@@ -14,6 +14,9 @@ from sqlmodel import Session
 from kb.config import database_url, migrations_dir
 
 
+CONNECT_TIMEOUT_SECONDS = 10
+
+
 def _on_sqlite_connect(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # SQLite leaves foreign keys off unless asked, per connection; WAL lets the API read
@@ -32,7 +35,14 @@ def get_engine(url: str | None = None) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    connect_args = {}
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        # An unreachable host fails in seconds rather than after the system's TCP timeout.
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    # Pre-ping replaces connections the server has dropped (a restart, a killed backend), so
+    # the first request after an outage works instead of failing on a dead pooled connection.
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 @contextmanager

@@ -1,16 +1,31 @@
-"""Exports of a timeline: CSV (RFC 4180, UTF-8), streamed row by row."""
+"""Exports of a timeline, streamed: CSV, JSON Lines, a TimelineJS spreadsheet and iCalendar.
+
+Each format turns an iterable of events (``kb.queries.iter_timeline``, which reads page by
+page) into text chunks, so that an export of any size runs in constant memory. Every CSV
+cell is neutralised against formula injection (``csv_cell``).
+"""
 
 from __future__ import annotations
 
 import csv
+import html
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
+from kb.dates import Precision
+from kb.export_ics import ics_lines
 from kb.public import EventPublic
+from kb.titles import KIND_LABELS
 
 CSV_HEADER = ["id", "date_start", "date_end", "precision", "kind", "title", "organizations", "models", "sources"]
+TIMELINEJS_HEADER = [
+    "Year", "Month", "Day", "Time", "End Year", "End Month", "End Day", "End Time", "Display Date",
+    "Headline", "Text", "Media", "Media Credit", "Media Caption", "Media Thumbnail", "Type", "Group", "Background",
+]
 # A spreadsheet runs a cell that begins with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_CHUNK = 64_000  # characters per chunk sent
 
 
 def csv_cell(value: object) -> str:
@@ -19,32 +34,152 @@ def csv_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def chunked(pieces: Iterable[str], size: int = _CHUNK) -> Iterator[str]:
+    """Small pieces of text joined into chunks of about ``size`` characters."""
+    buffer: list[str] = []
+    length = 0
+    for piece in pieces:
+        buffer.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(buffer)
+            buffer, length = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
+def _csv_lines(header: list[str], rows: Iterable[list[object]]) -> Iterator[str]:
+    """RFC 4180 lines (CRLF), the header first, every cell neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    yield buffer.getvalue()
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([csv_cell(value) for value in row])
+        yield buffer.getvalue()
+
+
+# --- the timeline as CSV ------------------------------------------------------------------------
+
+
 def csv_row(event: EventPublic) -> list[str]:
+    """An event as a row under ``CSV_HEADER`` (not yet neutralised)."""
     return [
-        csv_cell(value)
-        for value in (
-            event.id,
-            event.date.start.isoformat() if event.date.start else "",
-            event.date.end.isoformat() if event.date.end else "",
-            event.date.precision.value if event.date.precision else "",
-            event.kind.value,
-            event.title,
-            ";".join(dict.fromkeys(o.name for o in event.organizations)),
-            ";".join(m.name for m in event.models),
-            ";".join(dict.fromkeys(s.url or "" for s in event.sources)),
-        )
+        str(event.id),
+        event.date.start.isoformat() if event.date.start else "",
+        event.date.end.isoformat() if event.date.end else "",
+        event.date.precision.value if event.date.precision else "",
+        event.kind.value,
+        event.title,
+        ";".join(dict.fromkeys(o.name for o in event.organizations)),
+        ";".join(m.name for m in event.models),
+        ";".join(dict.fromkeys(s.url or "" for s in event.sources)),
     ]
 
 
+def csv_lines(events: Iterable[EventPublic]) -> Iterator[str]:
+    """The timeline CSV, a line at a time."""
+    return _csv_lines(CSV_HEADER, map(csv_row, events))
+
+
 def iter_csv(events: Iterable[EventPublic]) -> Iterator[str]:
-    """CSV text in chunks: the header line, then one line per event (CRLF line ends)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    """The timeline CSV (RFC 4180, UTF-8) in chunks: the header line, then one line per event."""
+    return chunked(csv_lines(events))
+
+
+# --- JSON Lines -----------------------------------------------------------------------------------
+
+
+def jsonl_lines(events: Iterable[EventPublic]) -> Iterator[str]:
+    """One JSON object per event and line, in the shape of ``GET /events/{id}``."""
     for event in events:
-        writer.writerow(csv_row(event))
-        if buffer.tell() > 64_000:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+        yield event.model_dump_json() + "\n"
+
+
+# --- TimelineJS -----------------------------------------------------------------------------------
+
+_WITH_MONTH = {Precision.day, Precision.week, Precision.month}
+
+
+def timelinejs_row(event: EventPublic) -> list[str] | None:
+    """An event as a row of a TimelineJS spreadsheet; None for an event of unknown date.
+
+    Month and day are left empty below the event's precision (a March event has no day);
+    an interval gets its end when the end differs at that precision. Dates that TimelineJS
+    cannot express (a week, season, quarter, half or decade) are spelled out in Display Date.
+    """
+    when = event.date
+    if when.start is None:
+        return None
+    depth = 3 if when.precision is Precision.day else 2 if when.precision in _WITH_MONTH else 1
+    start = [when.start.year, when.start.month, when.start.day][:depth]
+    end = [when.end.year, when.end.month, when.end.day][:depth] if when.end else start
+    blank = [""] * (3 - depth)
+    return [
+        *start, *blank, "",
+        *(end + blank if end != start else [""] * 3), "",
+        _display_date(event),
+        event.title,
+        _timelinejs_text(event),
+        "", "", "", "", "",
+        KIND_LABELS[event.kind],
+        "",
+    ]
+
+
+def _display_date(event: EventPublic) -> str:
+    """The interval, spelled out, for a precision between the day, month and year TimelineJS knows."""
+    when = event.date
+    if when.precision in (Precision.day, Precision.month, Precision.year, None):
+        return ""
+    return f"{when.start:%d.%m.%Y}–{(when.end or when.start):%d.%m.%Y}"
+
+
+def _timelinejs_text(event: EventPublic) -> str:
+    """The slide's HTML: each source's quote and link, every piece of text escaped."""
+    parts = []
+    if event.date.year_inferred and event.date.year_inference_reason:
+        parts.append(f"<p><i>Год предположен: {html.escape(event.date.year_inference_reason)}</i></p>")
+    for source in event.sources:
+        title = html.escape(source.title)
+        url = source.url or ""
+        # Only web addresses become links: a file name or a javascript: URL stays text.
+        link = f'<a href="{html.escape(url)}">{title}</a>' if url.startswith(("https://", "http://")) else title
+        published = f", {source.published:%d.%m.%Y}" if source.published else ""
+        parts.append(f"<p>«{html.escape(source.quote)}»<br>— {link}{published}</p>")
+    return "".join(parts)
+
+
+def timelinejs_lines(events: Iterable[EventPublic]) -> Iterator[str]:
+    """The TimelineJS spreadsheet (CSV), a line at a time; events of unknown date are left out."""
+    return _csv_lines(TIMELINEJS_HEADER, (row for row in map(timelinejs_row, events) if row is not None))
+
+
+# --- the formats, by name -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """A way to write a timeline: its lines, media type and file name."""
+
+    name: str
+    media_type: str
+    file_name: str
+    lines: Callable[[Iterable[EventPublic]], Iterator[str]]
+
+    def write(self, events: Iterable[EventPublic]) -> Iterator[str]:
+        """The export of ``events`` in chunks of text."""
+        return chunked(self.lines(events))
+
+
+EXPORT_FORMATS = {
+    f.name: f
+    for f in (
+        ExportFormat("csv", "text/csv; charset=utf-8", "timeline.csv", csv_lines),
+        ExportFormat("jsonl", "application/x-ndjson", "timeline.jsonl", jsonl_lines),
+        ExportFormat("timelinejs", "text/csv; charset=utf-8", "timeline-timelinejs.csv", timelinejs_lines),
+        ExportFormat("ics", "text/calendar; charset=utf-8", "timeline.ics", ics_lines),
+    )
+}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_serializer
 
 from kb.dates import Modifier, Precision
-from kb.models import EventKind, OrganizationKind, Role
+from kb.models import AuditAction, EventKind, OrganizationKind, Role
 
 
 class DatePublic(BaseModel):
@@ -32,6 +32,12 @@ class ModelRef(BaseModel):
     name: str
 
 
+class PersonRef(BaseModel):
+    id: int
+    name: str
+    role: Role
+
+
 class SourcePublic(BaseModel):
     article_id: int
     title: str
@@ -49,12 +55,30 @@ class EventPublic(BaseModel):
     date: DatePublic
     organizations: list[OrganizationRef]
     models: list[ModelRef]
+    people: list[PersonRef]
+    confidence: float
     sources: list[SourcePublic]
+
+
+class FacetCount(BaseModel):
+    """How many events of a timeline have one value: a kind, a year, an entity (with its id)."""
+
+    value: str | int | None  # None: events of unknown year
+    id: int | None = None
+    count: int
 
 
 class TimelinePage(BaseModel):
     items: list[EventPublic]
     next: str | None
+    facets: dict[str, list[FacetCount]] | None = None  # only when asked for
+
+    @model_serializer(mode="wrap")
+    def _without_unasked_facets(self, serialize):
+        data = serialize(self)
+        if self.facets is None:
+            data.pop("facets", None)
+        return data
 
 
 class EntityRefPublic(BaseModel):
@@ -84,6 +108,14 @@ class AIModelPublic(BaseModel):
     events: int
 
 
+class PersonPublic(BaseModel):
+    id: int
+    name: str
+    wikidata_id: str | None
+    aliases: list[str]
+    events: int
+
+
 class ArticleEventRef(BaseModel):
     id: int
     kind: EventKind
@@ -101,3 +133,28 @@ class ArticlePublic(BaseModel):
     content_hash: str
     text: str
     events: list[ArticleEventRef]
+
+
+# --- writes ----------------------------------------------------------------------------
+
+
+class ArticleSubmittedPublic(BaseModel):
+    """The answer to a submitted article: where it is stored and the events it reports."""
+
+    article_id: int
+    stored: bool  # False when the same headline and text were stored already: nothing changed
+    new_events: list[int]  # ids of the events this submission added to the knowledge base
+    events: list[EventPublic]  # every event the article is a source of
+
+
+class AuditEntryPublic(BaseModel):
+    """One recorded change: who (the token's or the user's name), when, what, before and after."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: AuditAction
+    entity: str
+    entity_id: int
+    before: dict | None
+    after: dict | None

@@ -2,8 +2,8 @@
 
 The whole suite runs on one engine: SQLite (temporary files) by default, PostgreSQL when
 ``--db-url URL`` or ``KB_TEST_DATABASE_URL`` names a PostgreSQL database (``.ci/start-postgres``
-starts one and prints its URL). On PostgreSQL every test gets a database of its own, copied
-from a template migrated once per session, and dropped afterwards; the role needs CREATEDB.
+starts one and prints its URL). Every test gets a database of its own, copied from a template
+built once per session (see tests/databases.py); on PostgreSQL the role needs CREATEDB.
 
 Tests that only make sense on one engine say so with ``@pytest.mark.sqlite_only(reason)`` or
 ``@pytest.mark.postgresql_only(reason)``; on the other they are skipped with that reason.
@@ -12,12 +12,15 @@ Tests that only make sense on one engine say so with ``@pytest.mark.sqlite_only(
 from __future__ import annotations
 
 import os
-import uuid
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 from typer.testing import CliRunner
@@ -25,16 +28,16 @@ from typer.testing import CliRunner
 from api.main import create_app
 from kb.cli import app as cli_app
 from kb.config import seeds_dir
-from kb.db import get_engine, migrate, session_scope
+from kb.db import get_engine, session_scope
 from kb.gazetteer import sync_gazetteer
 from kb.ingest import seed_paths
 from kb.extract.matcher import EntityMatcher
+from tests.databases import TEST_DATABASE_URL_VARIABLE, TestDatabases
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_SEEDS = REPO.parent / "shared" / "seeds"
 FOUNDING_ARTICLE = SHARED_SEEDS / "000_90e5efb5689d2f42.txt"
 SEED_ARTICLES = seeds_dir() / "articles"
-TEST_DATABASE_URL_VARIABLE = "KB_TEST_DATABASE_URL"
 
 
 # --- choosing the engine ---------------------------------------------------------------------
@@ -55,99 +58,34 @@ def pytest_configure(config):
     if url and sa.make_url(url).get_backend_name() != "postgresql":
         raise pytest.UsageError(f"--db-url / {TEST_DATABASE_URL_VARIABLE} must be a PostgreSQL URL, not {url!r}")
     config.kb_databases = TestDatabases(url)
+    config.kb_databases.check_server()
 
 
 def pytest_report_header(config) -> str:
     return f"kb database engine: {config.kb_databases.description}"
 
 
-def pytest_runtest_setup(item):
-    engine = item.config.kb_databases.engine_name
-    for marker, other in (("sqlite_only", "postgresql"), ("postgresql_only", "sqlite")):
-        mark = item.get_closest_marker(marker)
-        if mark is not None and engine == other:
-            reason = mark.kwargs.get("reason") or (mark.args[0] if mark.args else marker)
-            pytest.skip(f"{marker.replace('_', ' ')} (this run is on {engine}): {reason}")
+def pytest_sessionstart(session):
+    # -q drops the report header; the engine a run is on is still worth a line.
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and session.config.get_verbosity() < 0:
+        reporter.write_line(pytest_report_header(session.config))
+
+
+def pytest_collection_modifyitems(config, items):
+    engine = config.kb_databases.engine_name
+    for item in items:
+        for marker, other in (("sqlite_only", "postgresql"), ("postgresql_only", "sqlite")):
+            mark = item.get_closest_marker(marker)
+            if mark is not None and engine == other:
+                reason = mark.kwargs.get("reason") or (mark.args[0] if mark.args else marker)
+                item.add_marker(pytest.mark.skip(reason=f"{marker.replace('_', ' ')} (this run is on {engine}): {reason}"))
 
 
 def pytest_unconfigure(config):
     databases = getattr(config, "kb_databases", None)
     if databases is not None:
         databases.close()
-
-
-class TestDatabases:
-    """Makes and drops the databases the tests use, on the engine this run is on."""
-
-    __test__ = False  # not a test class, whatever its name
-
-    def __init__(self, server_url: str | None):
-        self.server_url = sa.make_url(server_url) if server_url else None
-        self.engine_name = "postgresql" if server_url else "sqlite"
-        self._admin: sa.Engine | None = None
-        self._template: str | None = None
-        self._created: list[str] = []
-
-    @property
-    def description(self) -> str:
-        if self.server_url is None:
-            return f"SQLite (temporary files; --db-url or ${TEST_DATABASE_URL_VARIABLE} selects PostgreSQL)"
-        return f"PostgreSQL at {self.server_url.render_as_string(hide_password=True)}"
-
-    def create(self, directory: Path, *, migrated: bool = True) -> str:
-        """The URL of a new database: empty, or migrated to head."""
-        if self.server_url is None:
-            url = f"sqlite:///{directory / f'kb-{uuid.uuid4().hex[:8]}.sqlite'}"
-            if migrated:
-                migrate(url)
-            return url
-        # Copying a template migrated once is much faster than migrating every database.
-        template = self._migrated_template() if migrated else "template0"
-        return self._create_postgresql_database(template)
-
-    def drop(self, url: str) -> None:
-        """Drop a database made by ``create`` (a SQLite file goes with its temporary folder)."""
-        get_engine(url).dispose()
-        if self.server_url is not None:
-            name = sa.make_url(url).database
-            with self._admin_engine().connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            self._created.remove(name)
-
-    def close(self) -> None:
-        """Drop what is left (the template, databases of tests that were interrupted)."""
-        if self._admin is None:
-            return
-        with self._admin.connect() as connection:
-            for name in self._created:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        self._admin.dispose()
-
-    def _admin_engine(self) -> sa.Engine:
-        if self._admin is None:
-            self._admin = sa.create_engine(self.server_url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
-            try:
-                with self._admin.connect():
-                    pass
-            except sa.exc.OperationalError as exc:
-                pytest.exit(f"cannot reach the test database server {self.description}: {exc}", returncode=3)
-        return self._admin
-
-    def _create_postgresql_database(self, template: str) -> str:
-        name = f"kb_test_{uuid.uuid4().hex[:12]}"
-        with self._admin_engine().connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        self._created.append(name)
-        return self.server_url.set(database=name).render_as_string(hide_password=False)
-
-    def _migrated_template(self) -> str:
-        if self._template is None:
-            url = self._create_postgresql_database("template0")
-            migrate(url)
-            # A template must have no connections while it is copied.
-            get_engine(url).dispose()
-            self._template = sa.make_url(url).database
-        return self._template
 
 
 @pytest.fixture(scope="session")
@@ -182,9 +120,10 @@ def founding_article() -> Path:
 
 
 @pytest.fixture
-def db_url(databases, tmp_path: Path) -> Iterator[str]:
+def db_url(databases, tmp_path: Path, request) -> Iterator[str]:
     """An empty knowledge base, migrated to head, in a database of its own."""
-    url = databases.create(tmp_path)
+    # A test that will load the gazetteer gets a copy of a database that holds it already.
+    url = databases.create(tmp_path, gazetteer="gazetteer_engine" in request.fixturenames)
     yield url
     databases.drop(url)
 
@@ -201,10 +140,11 @@ def session(engine):
 
 
 @pytest.fixture
-def gazetteer_engine(engine):
+def gazetteer_engine(engine, databases, db_url):
     """A knowledge base holding the gazetteer and no articles."""
-    with session_scope(engine) as session:
-        sync_gazetteer(session)
+    if not databases.holds_gazetteer(db_url):
+        with session_scope(engine) as session:
+            sync_gazetteer(session)
     return engine
 
 
@@ -238,3 +178,44 @@ def cli():
         return runner.invoke(cli_app, list(args), catch_exceptions=False)
 
     return run
+
+
+# --- writes ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def writer_headers(monkeypatch) -> dict[str, str]:
+    """Writes enabled with one bearer token (its writer is recorded as "api"): the headers presenting it."""
+    monkeypatch.setenv("KB_API_TOKEN", "test-token")
+    return {"Authorization": "Bearer test-token"}
+
+
+@pytest.fixture
+def writable_client(db_url: str, gazetteer_engine, writer_headers) -> Iterator[TestClient]:
+    """The API over a knowledge base of its own (the gazetteer, no articles) that every request may write to."""
+    with TestClient(create_app(db_url), headers=writer_headers) as client:
+        yield client
+
+
+# --- a live server ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def live_url(seeded_url: str) -> Iterator[str]:
+    """The application served by uvicorn over real HTTP, on a free local port, in a background thread.
+
+    Over the seeded knowledge base (read-only, like ``seeded_url``): for a real browser.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))  # the port is the system's free choice, held until uvicorn takes it
+    server = uvicorn.Server(uvicorn.Config(create_app(seeded_url), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield "http://127.0.0.1:%d" % listener.getsockname()[1]
+    server.should_exit = True
+    thread.join(timeout=10)
+    listener.close()

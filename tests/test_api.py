@@ -8,9 +8,9 @@ from kb.export import CSV_HEADER
 
 def test_timeline_items_have_the_documented_shape(client):
     body = client.get("/timeline").json()
-    assert set(body) == {"items", "next"}
+    assert set(body) == {"items", "next"}  # facets only when asked for
     item = body["items"][0]
-    assert {"id", "kind", "title", "date", "organizations", "models", "sources"} <= set(item)
+    assert {"id", "kind", "title", "date", "organizations", "models", "people", "confidence", "sources"} <= set(item)
     assert {"start", "end", "precision", "text", "year_inferred"} <= set(item["date"])
     assert {"article_id", "title", "url", "quote"} <= set(item["sources"][0])
 
@@ -51,7 +51,8 @@ def test_filters_by_model_family_org_kind_and_dates(client):
 def _rejected(client, params, name):
     response = client.get("/timeline", params=params)
     assert response.status_code == 422, response.text
-    assert any(name in error["loc"] for error in response.json()["detail"]), response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [error["param"] for error in response.json()["errors"]] == [name], response.json()
 
 
 def test_bad_parameters_answer_422_naming_the_parameter(client):
@@ -80,6 +81,7 @@ def test_records_by_id_and_404s(client):
     for path in ("/events/999999", "/models/999999", "/organizations/999999", "/articles/999999"):
         response = client.get(path)
         assert response.status_code == 404 and "999999" in response.json()["detail"]
+        assert response.headers["content-type"] == "application/problem+json"
 
 
 def test_csv_export_is_rfc4180_in_timeline_order(client):
