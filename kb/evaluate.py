@@ -70,6 +70,7 @@ class Evaluation:
     misses: list[str] = field(default_factory=list)  # "article: kind date entities"
     false_events: list[str] = field(default_factory=list)
     passing_violations: list[str] = field(default_factory=list)
+    not_stored: list[str] = field(default_factory=list)  # corpus files seeding did not store
     articles: int = 0
 
     @property
@@ -127,9 +128,11 @@ def evaluate_corpus(gold_dir: Path, articles_dir: Path, workdir: Path) -> Evalua
     url = f"sqlite:///{workdir / 'eval.sqlite'}"
     migrate(url)
     engine = get_engine(url)
-    seed_paths(engine, [articles_dir])
+    report = seed_paths(engine, [articles_dir])
     with Session(engine) as session:
-        return evaluate(session, gold)
+        result = evaluate(session, gold)
+    result.not_stored = [f"{path.name}: {reason}" for path, reason in report.failed] + [path.name for path in report.unchanged]
+    return result
 
 
 def evaluate(session: Session, gold: list[GoldArticle]) -> Evaluation:
@@ -263,6 +266,7 @@ def format_report(evaluation: Evaluation) -> str:
     lines.append(f"people found on matched events: {evaluation.people_accuracy:.3f} ({evaluation.people_correct}/{evaluation.people_total})")
     lines.append(f"events about entities mentioned only in passing: {len(evaluation.passing_violations)}")
     for title, items in (
+        ("not stored (seeding failed or found a duplicate)", evaluation.not_stored),
         ("missed (gold events not found)", evaluation.misses),
         ("false (found events not in gold)", evaluation.false_events),
         ("about entities mentioned only in passing", evaluation.passing_violations),

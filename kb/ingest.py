@@ -96,6 +96,8 @@ def seed_paths(
         except ArticleFileError as exc:
             report.failed.append((path, exc.reason))
         except sa.exc.IntegrityError:
+            if not _is_stored(engine, article):
+                raise  # a bug, not a race: never pass it off as an unchanged file
             # Another process stored the same content between our check and our insert.
             report.unchanged.append(path)
         else:
@@ -112,6 +114,11 @@ def seed_paths(
         report.years_completed = infer_missing_years(session)
         report.events_merged += finish_events(session, touched)
     return report
+
+
+def _is_stored(engine: sa.Engine, article: ArticleCreate) -> bool:
+    with Session(engine) as session:
+        return session.exec(select(Article.id).where(Article.content_hash == content_hash(article))).first() is not None
 
 
 def finish_events(session: Session, event_ids: set[int]) -> int:
@@ -240,14 +247,20 @@ def _link(session: Session, event: Event, extracted: ExtractedEvent, article: Ar
         if (org_id, role) not in known_roles:
             session.add(EventOrganization(event_id=event.id, organization_id=org_id, role=role))
             known_roles.add((org_id, role))
-    session.add(
-        Evidence(
-            event_id=event.id,
-            article_id=article.id,
-            quote=article.text[extracted.quote_start : extracted.quote_end],
-            char_start=extracted.quote_start,
-            char_end=extracted.quote_end,
+    quoted = session.exec(
+        select(Evidence.id).where(
+            Evidence.event_id == event.id, Evidence.article_id == article.id, Evidence.char_start == extracted.quote_start
         )
-    )
+    ).first()
+    if quoted is None:  # two reports in one article may join one event and quote one sentence
+        session.add(
+            Evidence(
+                event_id=event.id,
+                article_id=article.id,
+                quote=article.text[extracted.quote_start : extracted.quote_end],
+                char_start=extracted.quote_start,
+                char_end=extracted.quote_end,
+            )
+        )
     session.add(event)
     session.flush()

@@ -46,7 +46,11 @@ class Cluster:
 
 
 def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon) -> list[Cluster]:
-    mentions = [m for sentence in sentences for m in find_mentions(sentence, matcher, lexicon)]
+    mentions = [
+        m
+        for i, sentence in enumerate(sentences)
+        for m in find_mentions(sentence, matcher, lexicon, [s for s in sentences[max(0, i - 2) : i][::-1] if not s.is_headline])
+    ]
     mentions += _partnerships_named_before(sentences, mentions, matcher)
     clusters: list[Cluster] = []
     # Dated mentions first: each date that disagrees with the others is another event.

@@ -9,7 +9,7 @@ mention keeps the entities and dates of its own clause.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from razdel import sentenize
@@ -20,6 +20,10 @@ from kb.extract.matcher import EntityMatcher, EntityMention, EntityRef
 from kb.models import EventKind, OrganizationKind
 from kb.names import Token, tokenize
 
+# Prepositions before a person who accompanies a personnel change rather than makes it.
+COMPANION_PREPOSITIONS = frozenset({"с", "за", "вместе", "вслед", "для", "от", "у", "к"})
+# Personal pronouns that stand for the person the previous sentences named.
+PERSON_PRONOUNS = frozenset({"он", "она", "его", "ее", "ему", "ей", "него", "нее", "ним", "ней", "нем"})
 # Tokens before a trigger in which «не» negates it («не планирует выпускать»).
 NEGATION_WINDOW = 3
 # Words that open a new clause after a comma («…, а Meta выпустила …»).
@@ -52,13 +56,27 @@ class Mention:
     trigger: Trigger
     first: int
     last: int
+    borrowed: tuple[EntityMention, ...] = ()  # a person a pronoun stands for («отправил его в отставку»)
 
     @property
     def kind(self) -> EventKind:
         return self.trigger.kind
 
     def entities(self, matcher: EntityMatcher) -> list[EntityMention]:
-        return [m for m in participant_mentions(self.sentence, matcher) if self.first <= m.first_token <= self.last]
+        tokens = self.sentence.tokens
+        own = [
+            m
+            for m in participant_mentions(self.sentence, matcher)
+            if self.first <= m.first_token <= self.last
+            # «в знак солидарности с Альтманом», «вслед за ним»: a companion, not the one who moves.
+            and not (
+                self.kind is EventKind.personnel
+                and m.entity.is_person
+                and m.first_token > 0
+                and tokens[m.first_token - 1].lemma in COMPANION_PREPOSITIONS
+            )
+        ]
+        return own + list(self.borrowed)
 
     def participants(self, matcher: EntityMatcher) -> set[EntityRef]:
         return {m.entity for m in self.entities(matcher)}
@@ -133,8 +151,11 @@ def is_principal(ref: EntityRef, matcher: EntityMatcher) -> bool:
     return ref.is_model or (ref.is_organization and matcher.org_kinds.get(ref.id) is not OrganizationKind.platform)
 
 
-def find_mentions(sentence: Sentence, matcher: EntityMatcher, lexicon: Lexicon) -> list[Mention]:
-    """The event mentions of a sentence, each scoped to its clauses.
+def find_mentions(
+    sentence: Sentence, matcher: EntityMatcher, lexicon: Lexicon, previous: list[Sentence] = ()
+) -> list[Mention]:
+    """The event mentions of a sentence, each scoped to its clauses; ``previous`` are the
+    sentences before it, nearest first, where a pronoun's person is looked for.
 
     One mention per kind and clause: «покинул Суцкевер, а в августе перешёл Шульман» is two
     personnel mentions, each with its own person and date.
@@ -157,7 +178,21 @@ def find_mentions(sentence: Sentence, matcher: EntityMatcher, lexicon: Lexicon) 
     last = len(sentence.tokens) - 1
     scopes = {kept[0]: (0, last)} if len(kept) == 1 else _clause_scopes(clauses, kept)
     mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in kept]
+    mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
     return [m for m in mentions if _has_principal(m, matcher)]
+
+
+def _with_pronoun_person(mention: Mention, previous: list[Sentence], matcher: EntityMatcher) -> Mention:
+    if mention.kind is not EventKind.personnel or any(ref.is_person for ref in mention.participants(matcher)):
+        return mention
+    tokens = mention.sentence.tokens[mention.first : mention.last + 1]
+    if not any(t.lemma in PERSON_PRONOUNS or t.key in PERSON_PRONOUNS for t in tokens):
+        return mention
+    for sentence in previous:
+        people = [m for m in sentence.entities if m.entity.is_person]
+        if people:
+            return replace(mention, borrowed=(people[-1],))
+    return mention
 
 
 def _has_principal(mention: Mention, matcher: EntityMatcher) -> bool:
