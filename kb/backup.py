@@ -55,11 +55,15 @@ def dump(session: Session, out: IO[str]) -> dict[str, int]:
 
 
 def _snapshot(session: Session) -> sa.Connection:
-    """The session's connection, seeing one moment of the database whatever writers do meanwhile."""
-    if session.get_bind().dialect.name == "postgresql":
+    """The session's connection, seeing one moment of the database whatever writers do meanwhile.
+
+    (A PostgreSQL session already in a transaction is read in the isolation it has.)
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and not session.in_transaction():
         return session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     connection = session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+    if dialect == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
         # pysqlite begins transactions only before writes; a read transaction pins one WAL snapshot.
         connection.exec_driver_sql("BEGIN")
     return connection

@@ -4,7 +4,8 @@ A predicted event of an article is an event with evidence in that article (after
 corpus is seeded, so merging across articles and year inference are part of what is
 measured). It matches a gold event when the kinds are equal, its date lies within the gold
 date at the gold precision, and it shares at least one organization, model or person (a
-model's size variants count as the model). Matching is one-to-one, greedy by shared entities.
+model's size variants count as the model). An event for an entity named only in passing is a false
+event that involves it. Matching is one-to-one, greedy by shared entities.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class PredictedEvent:
     end: date | None
     precision: Precision | None
     organizations: dict[int, set[Role]]
+    models: set[int]
     model_roots: set[int]
     people: set[int]
 
@@ -157,7 +159,7 @@ def _predicted_events(session: Session, article_id: int, names: _Names) -> list[
         organizations: dict[int, set[Role]] = {}
         for link in session.exec(select(EventOrganization).where(EventOrganization.event_id == event.id)):
             organizations.setdefault(link.organization_id, set()).add(link.role)
-        models = session.exec(select(EventModel.model_id).where(EventModel.event_id == event.id))
+        models = set(session.exec(select(EventModel.model_id).where(EventModel.event_id == event.id)))
         people = session.exec(select(EventPerson.person_id).where(EventPerson.event_id == event.id))
         events.append(
             PredictedEvent(
@@ -168,6 +170,7 @@ def _predicted_events(session: Session, article_id: int, names: _Names) -> list[
                 end=event.date_end,
                 precision=event.precision,
                 organizations=organizations,
+                models=models,
                 model_roots={family_root(names.parents, m) for m in models},
                 people=set(people),
             )
@@ -192,10 +195,13 @@ def _score_article(article: GoldArticle, predicted: list[PredictedEvent], names:
         result.by_kind.setdefault(event.kind, KindScore()).false_positives += 1
         result.false_events.append(f"{article.article}: {_describe_predicted(event)}")
     passing_orgs = {i for name in article.passing_organizations for i in names.org_ids(name)}
-    passing_models = {i for name in article.passing_models for i in names.model_roots(name)}
-    for event in predicted:
+    # A model named in passing is that model itself, not its family («o1» for DeepSeek-R1's family).
+    passing_models = {i for name in article.passing_models for i in names.models.get(alias_key(name), set())}
+    # An event for a passing entity is a false event that involves it; a true event that also
+    # links it (another source's report of a GPT-4o release naming ChatGPT) is not one.
+    for event in unmatched:
         principal_orgs = {org for org, roles in event.organizations.items() if roles - {Role.reporter, Role.developer}}
-        if principal_orgs & passing_orgs or event.model_roots & passing_models:
+        if principal_orgs & passing_orgs or event.models & passing_models:
             result.passing_violations.append(f"{article.article}: {_describe_predicted(event)}")
 
 

@@ -29,6 +29,7 @@ class Lexicon:
     negation: frozenset[str]
     reporting: frozenset[str]
     hedge: frozenset[str]
+    plan: frozenset[str]
 
     def triggers(self, tokens: list[Token]) -> list[Trigger]:
         """Event triggers among a sentence's tokens, longest phrase first, in order."""
@@ -69,5 +70,5 @@ def load_lexicon() -> Lexicon:
         words=words,
         phrases=phrases,
         receiver_first=frozenset(receiver_first),
-        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge")},
+        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan")},
     )

@@ -98,6 +98,29 @@ def test_new_rows_after_a_restore_get_fresh_ids(seeded_dump, db_url, tmp_path):
     assert report.stored and not report.failed
 
 
+class _WrittenToWhileDumping(io.StringIO):
+    """An output that, once the dump has begun, has another connection add a row and commit."""
+
+    def __init__(self, url: str):
+        super().__init__()
+        self.url = url
+
+    def write(self, text: str) -> int:
+        if not self.tell():
+            with session_scope(get_engine(self.url)) as session:
+                session.add(Organization(name="Появилась во время выгрузки"))
+        return super().write(text)
+
+
+def test_a_dump_is_one_moment_of_the_database_while_others_write(seeded_dump, db_url):
+    _restore(db_url, seeded_dump)
+    out = _WrittenToWhileDumping(db_url)
+    with Session(get_engine(db_url)) as session:
+        dump(session, out)
+    assert out.getvalue() == seeded_dump
+    assert "Появилась во время выгрузки" in _dump(db_url)
+
+
 def test_restore_refuses_a_database_that_is_not_empty(seeded_url, seeded_dump):
     with pytest.raises(RestoreError, match="not empty"):
         _restore(seeded_url, seeded_dump)

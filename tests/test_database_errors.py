@@ -1,4 +1,4 @@
-"""A database that goes away: the API answers 503 with a problem document, and recovers."""
+"""The database failing or refusing under the API: 503 while it is unreachable (and recovery), 422 for text it cannot hold."""
 
 import socket
 import time

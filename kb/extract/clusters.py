@@ -190,7 +190,9 @@ def date_from_story(cluster: Cluster, sentences: list[Sentence], matcher: Entity
     # happens on the day of the story's lead, the first date the article gives.
     body = [s for s in cluster.sentences() if not s.is_headline]
     lead = next((s for s in sentences if s.dates and not s.is_headline), None)
-    if lead is not None and any(s.index > lead.index and _follows_on(s) for s in body):
+    # So does the story the headline announces, when the body tells it without a date.
+    headline = any(s.is_headline for s in cluster.sentences())
+    if lead is not None and (headline or any(s.index > lead.index and _follows_on(s) for s in body)):
         cluster.date, cluster.date_sentence = lead.dates[0], lead
 
 

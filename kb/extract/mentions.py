@@ -178,6 +178,7 @@ def find_mentions(
     last = len(sentence.tokens) - 1
     scopes = {kept[0]: (0, last)} if len(kept) == 1 else _clause_scopes(clauses, kept)
     mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in kept]
+    mentions = [m for m in mentions if not any(t.lemma in lexicon.plan for t in sentence.tokens[m.first : m.last + 1])]
     mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
     return [m for m in mentions if _has_principal(m, matcher)]
 

@@ -21,7 +21,7 @@ _NAME_WORD = re.compile(r"^[А-ЯЁA-Z][а-яёa-z'’-]+$")
 _LATIN_ORG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9&:.\- ]*[A-Za-z0-9]$")
 _COMPANY_NOUNS = {
     "компания", "стартап", "фонд", "фирма", "корпорация", "организация", "производитель",
-    "разработчик", "инвестор", "холдинг", "лаборатория", "платформа", "сервис", "фотобанк",
+    "инвестор", "холдинг", "лаборатория", "платформа", "сервис", "фотобанк",
 }
 _COMPANY_WORDS = {"Inc", "Inc.", "Labs", "Ventures", "Partners", "Capital", "Holding", "Holdings", "Group", "Technologies", "Research", "Management"}
 
