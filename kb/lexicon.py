@@ -30,6 +30,7 @@ class Lexicon:
     reporting: frozenset[str]
     hedge: frozenset[str]
     plan: frozenset[str]
+    third_party: frozenset[str]
 
     def triggers(self, tokens: list[Token]) -> list[Trigger]:
         """Event triggers among a sentence's tokens, longest phrase first, in order."""
@@ -70,5 +71,5 @@ def load_lexicon() -> Lexicon:
         words=words,
         phrases=phrases,
         receiver_first=frozenset(receiver_first),
-        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan")},
+        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan", "third_party")},
     )

@@ -179,8 +179,23 @@ def find_mentions(
     scopes = {kept[0]: (0, last)} if len(kept) == 1 else _clause_scopes(clauses, kept)
     mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in kept]
     mentions = [m for m in mentions if not any(t.lemma in lexicon.plan for t in sentence.tokens[m.first : m.last + 1])]
-    mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
+    mentions = [_with_pronoun_person(_as_leak_if_third_party(m, lexicon, matcher), previous, matcher) for m in mentions]
     return [m for m in mentions if _has_principal(m, matcher)]
+
+
+def _as_leak_if_third_party(mention: Mention, lexicon: Lexicon, matcher: EntityMatcher) -> Mention:
+    """«Группа художников выложила на Hugging Face доступ к Sora»: a model put out by someone
+    other than its owner — no organization acts, a third party does — is a leak."""
+    if mention.kind is not EventKind.release:
+        return mention
+    tokens = mention.sentence.tokens
+    before = range(mention.first, mention.trigger.token_index)
+    acting = [m for m in mention.entities(matcher) if m.entity.is_organization and m.first_token < mention.trigger.token_index]
+    if acting or not any(tokens[i].lemma in lexicon.third_party for i in before):
+        return mention
+    if not any(m.entity.is_model for m in mention.entities(matcher)):
+        return mention
+    return replace(mention, trigger=replace(mention.trigger, kind=EventKind.leak))
 
 
 def _with_pronoun_person(mention: Mention, previous: list[Sentence], matcher: EntityMatcher) -> Mention:
