@@ -179,8 +179,20 @@ def find_mentions(
     scopes = {kept[0]: (0, last)} if len(kept) == 1 else _clause_scopes(clauses, kept)
     mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in kept]
     mentions = [m for m in mentions if not any(t.lemma in lexicon.plan for t in sentence.tokens[m.first : m.last + 1])]
-    mentions = [_with_pronoun_person(_as_leak_if_third_party(m, lexicon, matcher), previous, matcher) for m in mentions]
+    mentions = [_as_regulation_if_by_regulator(_as_leak_if_third_party(m, lexicon, matcher), matcher) for m in mentions]
+    mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
     return [m for m in mentions if _has_principal(m, matcher)]
+
+
+def _as_regulation_if_by_regulator(mention: Mention, matcher: EntityMatcher) -> Mention:
+    """«Администрация киберпространства опубликовала меры»: what a state authority publishes or
+    announces is regulation."""
+    if mention.kind not in (EventKind.release, EventKind.announcement):
+        return mention
+    actors = [m for m in mention.entities(matcher) if m.entity.is_organization and m.first_token < mention.trigger.token_index]
+    if actors and all(matcher.org_kinds.get(m.entity.id) is OrganizationKind.regulator for m in actors):
+        return replace(mention, trigger=replace(mention.trigger, kind=EventKind.regulation))
+    return mention
 
 
 def _as_leak_if_third_party(mention: Mention, lexicon: Lexicon, matcher: EntityMatcher) -> Mention:
