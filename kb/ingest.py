@@ -165,7 +165,7 @@ def _date_fields(when: ResolvedDate | None) -> dict:
         fields["year_inference_reason"] = (
             "год взят из даты публикации статьи"
             if when.anchor is Anchor.publication
-            else "год взят из предыдущей датированной фразы статьи"
+            else "год взят из другой датированной фразы статьи"
         )
     return fields
 

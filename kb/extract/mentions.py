@@ -14,7 +14,7 @@ from datetime import date
 
 from razdel import sentenize
 
-from kb.dates import ResolvedDate, find_dates
+from kb.dates import Anchor, ResolvedDate, find_dates, interval_for_value
 from kb.lexicon import Lexicon, Trigger
 from kb.extract.matcher import EntityMatcher, EntityMention, EntityRef
 from kb.models import EventKind, OrganizationKind
@@ -90,6 +90,8 @@ class Mention:
 def analyse(title: str, text: str, published: date | None, matcher: EntityMatcher, lexicon: Lexicon) -> list[Sentence]:
     """The headline (index -1) and the body's sentences, razdel-split paragraph by paragraph."""
     body_dates = _past_dates(find_dates(text, published), published)
+    if published is None:
+        body_dates = _years_from_the_article(body_dates)
     spans = [(-1, 0, len(title))]
     offset = 0
     for paragraph in text.split("\n"):
@@ -120,6 +122,23 @@ def analyse(title: str, text: str, published: date | None, matcher: EntityMatche
             )
         )
     return sentences
+
+
+def _years_from_the_article(dates: list[ResolvedDate]) -> list[ResolvedDate]:
+    """An undated article's year-less dates («13 июля») take the year of its nearest full date
+    («вступят в силу 15 августа 2023 года»), before or after them."""
+    full = [d for d in dates if d.start is not None]
+    completed = []
+    for when in dates:
+        if when.start is None and when.value.startswith("XXXX") and full:
+            nearest = min(full, key=lambda d: abs(d.span[0] - when.span[0]))
+            value = f"{nearest.start.year}{when.value[4:]}"
+            interval = interval_for_value(value, when.modifier)
+            if interval is not None:
+                start, end, _ = interval
+                when = replace(when, start=start, end=end, value=value, year_inferred=True, anchor=Anchor.previous_mention)
+        completed.append(when)
+    return completed
 
 
 def _past_dates(dates: list[ResolvedDate], published: date | None) -> list[ResolvedDate]:
