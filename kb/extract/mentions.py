@@ -22,6 +22,8 @@ from kb.names import Token, tokenize
 
 # Prepositions before a person who accompanies a personnel change rather than makes it.
 COMPANION_PREPOSITIONS = frozenset({"с", "за", "вместе", "вслед", "для", "от", "у", "к"})
+# Verbs of speech: the person before one comments on a change.
+SPEECH_VERBS = frozenset({"сообщить", "написать", "заявить", "назвать", "поблагодарить", "отметить", "рассказать", "подтвердить", "добавить"})
 # Personal pronouns that stand for the person the previous sentences named.
 PERSON_PRONOUNS = frozenset({"он", "она", "его", "ее", "ему", "ей", "него", "нее", "ним", "ней", "нем"})
 # Tokens before a trigger in which «не» negates it («не планирует выпускать»).
@@ -69,12 +71,7 @@ class Mention:
             for m in participant_mentions(self.sentence, matcher)
             if self.first <= m.first_token <= self.last
             # «в знак солидарности с Альтманом», «вслед за ним»: a companion, not the one who moves.
-            and not (
-                self.kind is EventKind.personnel
-                and m.entity.is_person
-                and m.first_token > 0
-                and tokens[m.first_token - 1].lemma in COMPANION_PREPOSITIONS
-            )
+            and not (self.kind is EventKind.personnel and m.entity.is_person and _aside(tokens, m))
         ]
         return own + list(self.borrowed)
 
@@ -85,6 +82,14 @@ class Mention:
         tokens = self.sentence.tokens
         start, end = tokens[self.first].start, tokens[self.last].end
         return [d for d in self.sentence.dates if start <= d.span[0] < end]
+
+
+def _aside(tokens: list[Token], person: EntityMention) -> bool:
+    """A person who accompanies a change («солидарность с Альтманом») or speaks of it
+    («Альтман назвал уход …»), not the one who moves."""
+    before = tokens[person.first_token - 1].lemma if person.first_token > 0 else ""
+    after = [t.lemma for t in tokens[person.last_token + 1 : person.last_token + 3]]
+    return before in COMPANION_PREPOSITIONS or any(lemma in SPEECH_VERBS for lemma in after)
 
 
 def analyse(title: str, text: str, published: date | None, matcher: EntityMatcher, lexicon: Lexicon) -> list[Sentence]:

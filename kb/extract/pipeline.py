@@ -93,6 +93,7 @@ def _to_event(cluster: Cluster, sentences: list[Sentence], matcher: EntityMatche
     models: list[int] = []
     people: list[int] = []
     roles: dict[int, Role] = {}
+    has_body = any(not m.sentence.is_headline for m in cluster.mentions)
     for mention in cluster.mentions:
         for entity in mention.entities(matcher):
             ref = entity.entity
@@ -100,7 +101,9 @@ def _to_event(cluster: Cluster, sentences: list[Sentence], matcher: EntityMatche
                 if ref.id not in models:
                     models.append(ref.id)
             elif ref.is_person:
-                if ref.id not in people:
+                # A headline sums up («Суцкевер уходит, его место занял Пахоцкий»); the body
+                # tells whom each change is about.
+                if ref.id not in people and not (mention.sentence.is_headline and has_body):
                     people.append(ref.id)
             else:
                 roles.setdefault(ref.id, _role(mention, entity, matcher))
