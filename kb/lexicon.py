@@ -39,10 +39,11 @@ class Lexicon:
         i = 0
         while i < len(lemmas):
             for phrase, kind in self.phrases.items():
-                if tuple(lemmas[i : i + len(phrase)]) == phrase:
+                end = _phrase_end(lemmas, i, phrase)
+                if end is not None:
                     joined = " ".join(phrase)
                     found.append(Trigger(kind, i, joined, joined in self.receiver_first))
-                    i += len(phrase)
+                    i = end
                     break
             else:
                 kind = self.words.get(lemmas[i])
@@ -50,6 +51,23 @@ class Lexicon:
                     found.append(Trigger(kind, i, lemmas[i], lemmas[i] in self.receiver_first))
                 i += 1
         return found
+
+
+# Words a phrase may have between two of its own («обязанности гендиректора возложены»).
+PHRASE_GAP = 1
+
+
+def _phrase_end(lemmas: list[str], i: int, phrase: tuple[str, ...]) -> int | None:
+    """Where ``phrase`` ends when it starts at ``i``, allowing a short gap inside it; None if it does not."""
+    if lemmas[i] != phrase[0]:
+        return None
+    position = i + 1
+    for word in phrase[1:]:
+        window = lemmas[position : position + PHRASE_GAP + 1]
+        if word not in window:
+            return None
+        position += window.index(word) + 1
+    return position
 
 
 @lru_cache(maxsize=1)

@@ -192,7 +192,9 @@ def date_from_story(cluster: Cluster, sentences: list[Sentence], matcher: Entity
     lead = next((s for s in sentences if s.dates and not s.is_headline), None)
     # So does the story the headline announces, when the body tells it without a date.
     headline = any(s.is_headline for s in cluster.sentences())
-    if lead is not None and (headline or any(s.index > lead.index and _follows_on(s) for s in body)):
+    # And a personnel change told without a date: one day's reshuffle is told as one story.
+    personnel = cluster.kind is EventKind.personnel
+    if lead is not None and (headline or personnel or any(s.index > lead.index and _follows_on(s) for s in body)):
         cluster.date, cluster.date_sentence = lead.dates[0], lead
 
 

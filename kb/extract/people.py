@@ -59,6 +59,12 @@ def same_word(a: str, b: str) -> bool:
     return common >= 3 and common >= min(len(a), len(b)) - 2
 
 
+def same_name(a: str, b: str) -> bool:
+    """Whether two full names are one person's in different cases («Миру Мурати», «Мира Мурати»)."""
+    words_a, words_b = a.split(), b.split()
+    return len(words_a) == len(words_b) and all(same_word(x, y) for x, y in zip(words_a, words_b))
+
+
 def nominative(forms: list[str]) -> str:
     """The dictionary form among the forms an article uses for one name word.
 
@@ -124,7 +130,9 @@ def learn_people_and_organizations(text: str, matcher: EntityMatcher) -> None:
     refs = []
     for forms in people:
         name = " ".join(nominative(word_forms) for word_forms in forms)
-        known = [ref for ref in matcher.refs_for(alias_key(name)) if ref.is_person]
+        known = [ref for ref in matcher.refs_for(alias_key(name)) if ref.is_person] or [
+            ref for ref, other in matcher.names.items() if ref.is_person and same_name(other, name)
+        ]
         refs.append(known[0] if known else matcher.learn(PERSON, name, []))
     for index, written in mentions:
         ref = refs[index]
