@@ -283,11 +283,11 @@ def test_delete_removes_the_event_but_not_its_article_and_keeps_its_history(writ
 
 def test_history_is_oldest_first_and_404_for_an_event_never_seen(writable_client):
     event = _posted(writable_client)["events"][0]
-    for confidence in (0.9, 0.8, 0.7):
+    for confidence in (0.55, 0.45, 0.35):
         writable_client.patch(f"/events/{event['id']}", json={"confidence": confidence})
     history = _history(writable_client, event["id"])
     assert [e["action"] for e in history] == ["create", "update", "update", "update"]
-    assert [e["after"]["confidence"] for e in history[1:]] == [0.9, 0.8, 0.7]
+    assert [e["after"]["confidence"] for e in history[1:]] == [0.55, 0.45, 0.35]
     assert [e["id"] for e in history] == sorted(e["id"] for e in history)
     assert history == sorted(history, key=lambda e: e["at"])
     for path in ("/events/999999/history",):
