@@ -31,7 +31,7 @@ from pathlib import Path
 import trafilatura
 import yaml
 
-from kb.models import ArticleCreate
+from kb.models import Article, ArticleCreate
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 MAX_ARTICLE_BYTES_VARIABLE = "KB_MAX_ARTICLE_BYTES"
@@ -123,15 +123,35 @@ def read_article(path: Path, published: date | None = None) -> ArticleCreate:
         article = _parse_plain(path, content)
     else:
         article = _parse_html(path, content)
+    # A name that is not UTF-8 (os.fsdecode keeps its bytes as surrogates) cannot be stored.
+    article.file_name = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    _check_fields(path, article)
     if len(article.title) > MAX_HEADLINE_CHARS:
         raise ArticleFileError(
             path, f"headline of {len(article.title):,} characters, above the limit of {MAX_HEADLINE_CHARS:,}"
         )
-    # A name that is not UTF-8 (os.fsdecode keeps its bytes as surrogates) cannot be stored.
-    article.file_name = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if article.published is None:
         article.published = published
     return article
+
+
+def _check_fields(path: Path, article: ArticleCreate) -> None:
+    """Refuse text the database cannot hold; YAML escapes («\\0», «\\ud800») get past decoding."""
+    for name in ("title", "text", "url", "source", "language", "file_name"):
+        value = getattr(article, name)
+        if value is None:
+            continue
+        value = _CONTROL_CHARACTERS.sub("", value)
+        setattr(article, name, value)
+        if "\x00" in value:
+            raise ArticleFileError(path, f"field {name!r}: holds a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ArticleFileError(path, f"field {name!r}: not valid Unicode (a lone surrogate)") from None
+        length = Article.__table__.c[name].type.length
+        if length is not None and len(value) > length:
+            raise ArticleFileError(path, f"field {name!r}: {len(value):,} characters, above the limit of {length:,}")
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -11,6 +11,7 @@ so that the knowledge base is the same for any order of the same articles.
 
 from __future__ import annotations
 
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from kb.entities import family_parents, family_root
@@ -94,7 +95,17 @@ def consolidate_events(session: Session, event_ids: set[int]) -> set[int]:
 
 
 def merge_event_into(session: Session, keeper: Event, other: Event) -> None:
-    """Move ``other``'s links and evidence to ``keeper`` and delete ``other``."""
+    """Move ``other``'s links and evidence to ``keeper`` and delete ``other``.
+
+    Raises ``StaleDataError`` when a concurrent writer has deleted either meanwhile.
+    """
+    # Lock both rows (PostgreSQL; SQLite has one writer at a time) before reading their links:
+    # evidence another process is adding to ``other`` is then committed first, and moves with
+    # the rest instead of going when ``other`` is deleted.
+    ids = sorted({keeper.id, other.id})
+    locked = session.exec(select(Event.id).where(col(Event.id).in_(ids)).order_by(col(Event.id)).with_for_update()).all()
+    if len(locked) < len(ids):
+        raise StaleDataError(f"event {other.id} or {keeper.id} was deleted by a concurrent writer")
     for link_table, column in ((EventModel, EventModel.model_id), (EventPerson, EventPerson.person_id)):
         present = set(session.exec(select(column).where(link_table.event_id == keeper.id)))
         for link in session.exec(select(link_table).where(link_table.event_id == other.id)).all():

@@ -3,10 +3,20 @@
 An article is stored once (by content hash); its events are merged into the events already
 known when they are the same event, reported again: same kind, a shared participant, and
 dates that agree. The merged event keeps every source's evidence and the most precise date.
+
+Each article's transaction also finishes its events (``finish_events``), so that whatever is
+committed is a finished knowledge base: a seed run killed at any point leaves no article
+half-stored and nothing for the next run to tidy up but the years it infers at its end.
+Several processes may seed at once: a transaction that loses a race with another writer
+(a unique key taken, a row deleted or locked meanwhile) is run again, and each run ends by
+merging its events with whatever equal events the others stored.
 """
 
 from __future__ import annotations
 
+import copy
+import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,7 +36,12 @@ from kb.extract.matcher import MODEL, ORGANIZATION, PERSON, EntityMatcher, Entit
 from kb.learning import store_new_entities
 from kb.models import Article, ArticleCreate, Event, EventKind, EventModel, EventOrganization, EventPerson, Evidence, Role
 from kb.search import index_event
-from kb.years import complete_year, infer_missing_years
+from kb.years import UNKNOWN_YEAR, complete_year, infer_missing_years
+
+# Attempts at one transaction that keeps losing races with concurrent writers.
+_ATTEMPTS = 8
+# SQLSTATEs of a lost race on PostgreSQL: serialization failure, deadlock, unique and foreign key.
+_RACE_SQLSTATES = frozenset({"40001", "40P01", "23505", "23503"})
 
 
 
@@ -35,6 +50,7 @@ class IngestResult:
     article_id: int
     created: list[int] = field(default_factory=list)  # event ids
     merged: list[int] = field(default_factory=list)
+    consolidated: int = 0  # of ``created`` and ``merged``, how many finishing merged into others
 
 
 @dataclass
@@ -46,9 +62,23 @@ class SeedReport:
     events_merged: int = 0
     years_completed: int = 0
 
+    def add(self, path: Path, result: IngestResult | None) -> None:
+        """Count one article file read: stored (``result``) or unchanged (None)."""
+        if result is None:
+            self.unchanged.append(path)
+            return
+        self.stored.append(path)
+        self.events_created += len(result.created)
+        self.events_merged += len(result.merged) + result.consolidated
 
-def ingest_article(session: Session, article: ArticleCreate, matcher: EntityMatcher) -> IngestResult | None:
-    """Store one article and its events in ``session``; None when the same content is stored already."""
+
+def ingest_article(
+    session: Session, article: ArticleCreate, matcher: EntityMatcher, extracted: list[ExtractedEvent] | None = None
+) -> IngestResult | None:
+    """Store one article and its events in ``session``; None when the same content is stored already.
+
+    ``extracted``: the article's events, extracted beforehand (else here); their ids are rewritten.
+    """
     digest = content_hash(article)
     if session.exec(select(Article.id).where(Article.content_hash == digest)).first() is not None:
         return None
@@ -56,7 +86,7 @@ def ingest_article(session: Session, article: ArticleCreate, matcher: EntityMatc
     session.add(row)
     session.flush()
     result = IngestResult(article_id=row.id)
-    extracted_events = extract_events(row.title, row.text, row.published, matcher)
+    extracted_events = extract_events(row.title, row.text, row.published, matcher) if extracted is None else extracted
     stored = store_new_entities(session, [e for event in extracted_events for e in event.new_entities])
     for extracted in extracted_events:
         _use_stored_ids(extracted, stored)
@@ -84,36 +114,92 @@ def seed_paths(
     """
     report = SeedReport()
     touched: set[int] = set()
-    with session_scope(engine) as session:
-        sync_gazetteer(session)
+    in_transaction(engine, sync_gazetteer)
     with Session(engine) as session:
         matcher = EntityMatcher.from_session(session)
     for path in find_article_files(paths):
         try:
             article = read_article(path, published)
-            with session_scope(engine) as session:
-                result = ingest_article(session, article, matcher)
         except ArticleFileError as exc:
             report.failed.append((path, exc.reason))
-        except sa.exc.IntegrityError:
-            if not _is_stored(engine, article):
-                raise  # a bug, not a race: never pass it off as an unchanged file
-            # Another process stored the same content between our check and our insert.
-            report.unchanged.append(path)
         else:
-            if result is None:
-                report.unchanged.append(path)
-            else:
-                report.stored.append(path)
-                report.events_created += len(result.created)
-                report.events_merged += len(result.merged)
+            result = store_article(engine, article, matcher)
+            report.add(path, result)
+            if result is not None:
                 touched.update(result.created + result.merged)
         if on_file is not None:
             on_file(path)
-    with session_scope(engine) as session:
-        report.years_completed = infer_missing_years(session)
-        report.events_merged += finish_events(session, touched)
+    report.years_completed, merged = finish_seeding(engine, touched)
+    report.events_merged += merged
     return report
+
+
+def store_article(
+    engine: sa.Engine, article: ArticleCreate, matcher: EntityMatcher, extracted: list[ExtractedEvent] | None = None
+) -> IngestResult | None:
+    """Store one article and finish its events in one transaction; None when it is stored already.
+
+    ``extracted``: its events, extracted beforehand (else here, before the transaction begins).
+    """
+    if _is_stored(engine, article):
+        return None
+    if extracted is None:
+        extracted = extract_events(article.title, article.text, article.published, matcher)
+
+    def store(session: Session) -> IngestResult | None:
+        # A copy: storing rewrites the ids of new entities, and a lost race runs this again.
+        result = ingest_article(session, article, matcher, copy.deepcopy(extracted))
+        if result is not None:
+            result.consolidated = finish_events(session, set(result.created + result.merged))
+        return result
+
+    return in_transaction(engine, store)
+
+
+def finish_seeding(engine: sa.Engine, touched: set[int]) -> tuple[int, int]:
+    """The end of a seed run: infer the years the knowledge base now implies, and finish again
+    the events touched (concurrent runs may have stored equal ones). Returns (years, merged)."""
+
+    def finish(session: Session) -> tuple[int, int]:
+        year_unknown = select(Event.id).where(col(Event.date_value).like(f"{UNKNOWN_YEAR}%"))
+        unknown = set(session.exec(year_unknown))
+        years = infer_missing_years(session)
+        completed = unknown - set(session.exec(year_unknown))
+        # Events merged away since (by this run or another) are gone.
+        existing = set(session.exec(select(Event.id).where(col(Event.id).in_(touched)))) if touched else set()
+        return years, finish_events(session, existing | completed)
+
+    return in_transaction(engine, finish)
+
+
+def in_transaction(engine: sa.Engine, work: Callable[[Session], object]):
+    """``work(session)`` in a transaction of its own, committed; run again when it lost a race
+    with a concurrent writer (a unique key taken, a row deleted or locked meanwhile)."""
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            with session_scope(engine) as session:
+                _begin_writing(session)
+                return work(session)
+        except (sa.exc.DBAPIError, sa.orm.exc.StaleDataError) as exc:
+            if attempt == _ATTEMPTS or not _lost_a_race(exc):
+                raise
+            time.sleep(random.uniform(0, 0.05 * attempt))  # so that the racers do not meet again
+
+
+def _begin_writing(session: Session) -> None:
+    if session.get_bind().dialect.name == "sqlite":
+        # Take SQLite's write lock first, waiting for it up to the busy timeout: what the
+        # transaction reads then stays true until it commits, as no one else can write.
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _lost_a_race(exc: Exception) -> bool:
+    if isinstance(exc, sa.orm.exc.StaleDataError):  # a row deleted by another writer meanwhile
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _RACE_SQLSTATES
+    return "database is locked" in str(exc.orig)  # SQLite: the busy timeout ran out
 
 
 def _is_stored(engine: sa.Engine, article: ArticleCreate) -> bool:
@@ -128,6 +214,8 @@ def finish_events(session: Session, event_ids: set[int]) -> int:
     matcher = EntityMatcher.from_session(session)
     for event_id in sorted(kept):
         event = session.get(Event, event_id)
+        if event is None:  # merged away by a concurrent seed run
+            continue
         normalize_roles(session, event_id)
         retitle_event(session, event, matcher)
         index_event(session, event_id)

@@ -9,14 +9,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+import math
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from kb.entities import family_parents, models_named, organizations_named, with_descendants
 from kb.facets import FACETS, facet_counts
 from kb.models import (
     AIModel,
@@ -63,6 +63,7 @@ __all__ = [
     "get_organization",
     "get_person",
     "iter_timeline",
+    "iter_timeline_rows",
     "list_models",
     "list_organizations",
     "list_people",
@@ -168,38 +169,57 @@ def timeline(
     ``facets`` are names from ``kb.facets.FACETS``; their counts cover every event the
     filters select, not only this page.
     """
-    if not 1 <= limit <= MAX_LIMIT:
-        raise QueryError("limit", f"limit must be between 1 and {MAX_LIMIT}")
+    _check_limit(limit)
     unknown = [name for name in facets if name not in FACETS]
     if unknown:
         raise QueryError("facets", f"no facet {unknown[0]!r}; facets are {', '.join(FACETS)}")
-    fingerprint = filters.fingerprint()
-    position = _Position.decode(cursor, fingerprint) if cursor else None
-    conditions = _conditions(session, filters)
-    # One row more than asked tells whether another page follows.
-    events = _page(session, conditions, filters.newest_first, position, limit + 1)
-    following = None
-    if len(events) > limit:
-        events = events[:limit]
-        following = _Position(events[-1].date_start, events[-1].id, fingerprint).encode()
+    selection = _selection(session, filters)
+    events, following = _page_of_rows(session, filters, selection, limit, cursor, select(*Event.__table__.columns))
     page = TimelinePage(items=events_public(session, events), next=following)
     if facets:
-        page.facets = facet_counts(session, select(Event.id).where(*conditions), facets)
+        page.facets = facet_counts(session, select(Event.id).where(*selection.conditions()), facets)
     return page
 
 
 def iter_timeline(session: Session, filters: TimelineFilter, page_size: int = 500) -> Iterator[EventPublic]:
     """Every event of a timeline, page by page, so that memory stays flat for any size."""
+    for rows in iter_timeline_rows(session, filters, select(*Event.__table__.columns), page_size):
+        yield from events_public(session, rows)
+
+
+def iter_timeline_rows(session: Session, filters: TimelineFilter, columns: sa.Select, page_size: int = 500) -> Iterator[list[sa.Row]]:
+    """Every event of a timeline as rows of ``columns`` (a select from ``event``), a page of rows at a time."""
+    _check_limit(page_size)
+    selection = _selection(session, filters)
     cursor = None
     while True:
-        page = timeline(session, filters, page_size, cursor)
-        yield from page.items
-        if page.next is None:
+        rows, cursor = _page_of_rows(session, filters, selection, page_size, cursor, columns)
+        yield rows
+        if cursor is None:
             return
-        cursor = page.next
 
 
-def _page(session: Session, conditions: list, newest_first: bool, after: _Position | None, size: int) -> list[sa.Row]:
+def _check_limit(limit: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QueryError("limit", f"limit must be between 1 and {MAX_LIMIT}")
+
+
+def _page_of_rows(
+    session: Session, filters: TimelineFilter, selection: _Selection, limit: int, cursor: str | None, columns: sa.Select
+) -> tuple[list[sa.Row], str | None]:
+    """A page of rows of ``columns`` and the cursor of the next page (None on the last)."""
+    fingerprint = filters.fingerprint()
+    position = _Position.decode(cursor, fingerprint) if cursor else None
+    conditions = selection.conditions(_tested_sets(session, selection, limit))
+    # One row more than asked tells whether another page follows.
+    rows = _page(session, columns, conditions, filters.newest_first, position, limit + 1)
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, _Position(rows[-1].date_start, rows[-1].id, fingerprint).encode()
+
+
+def _page(session: Session, columns: sa.Select, conditions: list, newest_first: bool, after: _Position | None, size: int) -> list[sa.Row]:
     """Up to ``size`` events after ``after``: dated ones by (start, id), then undated ones by id.
 
     Two plain keyset queries rather than one ``ORDER BY CASE``: each can walk an index
@@ -209,59 +229,131 @@ def _page(session: Session, conditions: list, newest_first: bool, after: _Positi
     direction = sa.desc if newest_first else sa.asc
     events: list[sa.Row] = []
     if after is None or after.start is not None:
-        dated = select(*Event.__table__.columns).where(*conditions, col(Event.date_start).is_not(None))
+        dated = columns.where(*conditions, col(Event.date_start).is_not(None))
         if after is not None:
             key, position = sa.tuple_(col(Event.date_start), col(Event.id)), sa.tuple_(after.start, after.id)
             dated = dated.where(key < position if newest_first else key > position)
         dated = dated.order_by(direction(col(Event.date_start)), direction(col(Event.id))).limit(size)
         events = list(session.exec(dated))
     if len(events) < size:
-        undated = select(*Event.__table__.columns).where(*conditions, col(Event.date_start).is_(None))
+        undated = columns.where(*conditions, col(Event.date_start).is_(None))
         if after is not None and after.start is None:
             undated = undated.where(col(Event.id) < after.id if newest_first else col(Event.id) > after.id)
         events += session.exec(undated.order_by(direction(col(Event.id))).limit(size - len(events)))
     return events
 
 
-def _conditions(session: Session, filters: TimelineFilter) -> list:
-    """The WHERE clauses that select a timeline's events."""
-    conditions = []
+# --- which events: the filters as SQL ------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _EventSet:
+    """The events a filter admits by id: those linked to some entities, or matching a search."""
+
+    ids: sa.Select  # their ids, for the database to start from
+    test: sa.ColumnElement[bool]  # whether the event at hand is one of them, which no index can start from
+    members: sa.Select  # a row per member (per link, per match), cheap to count
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """A timeline's filters as SQL: plain conditions on ``event``, and sets its events must be in."""
+
+    predicates: tuple[sa.ColumnElement[bool], ...]
+    sets: tuple[_EventSet, ...]
+
+    def conditions(self, tested: Collection[_EventSet] = ()) -> list[sa.ColumnElement[bool]]:
+        """The WHERE clauses; the sets in ``tested`` are only tested, event by event (see ``_tested_sets``)."""
+        memberships = [event_set.test if event_set in tested else col(Event.id).in_(event_set.ids) for event_set in self.sets]
+        return [*self.predicates, *memberships]
+
+
+def _tested_sets(session: Session, selection: _Selection, limit: int) -> tuple[_EventSet, ...]:
+    """The sets a page query should only test its events against, so that it starts from the right place.
+
+    A page can start from a set, reading each of its events and sorting them: a row lookup per
+    member. Or it can walk the chronology index, testing each event: as many tests as it takes
+    to fill the page, about ``limit * events / members``. The two cost the same near ``members
+    = sqrt(limit * events)`` (measured on SQLite). SQLite has no statistics to choose by: it
+    starts from the first set it meets, for GPT-4 ten thousand lookups to show fifty. So the
+    smallest set is counted (up to that size) and starts the query when it is smaller; otherwise
+    every set is tested. PostgreSQL's planner estimates the sizes itself.
+    """
+    if not selection.sets or session.get_bind().dialect.name != "sqlite":
+        return ()
+    events = session.exec(select(func.max(Event.id))).one() or 0
+    threshold = math.isqrt(events * (limit + 1))
+    sizes = [
+        session.exec(select(func.count()).select_from(event_set.members.limit(threshold).subquery())).one()
+        for event_set in selection.sets
+    ]
+    smallest = min(range(len(sizes)), key=sizes.__getitem__)
+    if sizes[smallest] >= threshold:
+        return selection.sets
+    return tuple(event_set for i, event_set in enumerate(selection.sets) if i != smallest)
+
+
+def _selection(session: Session, filters: TimelineFilter) -> _Selection:
+    """The SQL that selects a timeline's events; entity names are looked up by the database, in the same query."""
+    predicates = []
     if filters.kinds:
-        conditions.append(col(Event.kind).in_(filters.kinds))
-    parents = family_parents(session) if filters.models or filters.model_ids else {}
-    if filters.models:
-        named = {m.id for name in filters.models for m in models_named(session, name)}
-        conditions.append(_linked(EventModel.event_id, col(EventModel.model_id), with_descendants(parents, named)))
-    if filters.model_ids:
-        ids = with_descendants(parents, set(filters.model_ids))
-        conditions.append(_linked(EventModel.event_id, col(EventModel.model_id), ids))
-    if filters.organizations:
-        ids = {o.id for name in filters.organizations for o in organizations_named(session, name)}
-        conditions.append(_linked(EventOrganization.event_id, col(EventOrganization.organization_id), ids))
-    if filters.organization_ids:
-        conditions.append(_linked(EventOrganization.event_id, col(EventOrganization.organization_id), filters.organization_ids))
-    if filters.people:
-        ids = {p.id for name in filters.people for p in people_named(session, name)}
-        conditions.append(_linked(EventPerson.event_id, col(EventPerson.person_id), ids))
-    if filters.person_ids:
-        conditions.append(_linked(EventPerson.event_id, col(EventPerson.person_id), filters.person_ids))
+        predicates.append(col(Event.kind).in_(filters.kinds))
     if filters.date_from:
-        conditions.append(col(Event.date_end) >= filters.date_from)
+        predicates.append(col(Event.date_end) >= filters.date_from)
     if filters.date_to:
-        conditions.append(col(Event.date_start) <= filters.date_to)
+        predicates.append(col(Event.date_start) <= filters.date_to)
     if filters.min_confidence is not None:
-        conditions.append(col(Event.confidence) >= filters.min_confidence)
+        predicates.append(col(Event.confidence) >= filters.min_confidence)
+    sets = []
+    if filters.models:
+        sets.append(_linked(EventModel, col(EventModel.model_id), _models_with_variants(_named(col(Alias.model_id), filters.models))))
+    if filters.model_ids:
+        sets.append(_linked(EventModel, col(EventModel.model_id), _models_with_variants(filters.model_ids)))
+    if filters.organizations:
+        sets.append(_linked(EventOrganization, col(EventOrganization.organization_id), _named(col(Alias.organization_id), filters.organizations)))
+    if filters.organization_ids:
+        sets.append(_linked(EventOrganization, col(EventOrganization.organization_id), filters.organization_ids))
+    if filters.people:
+        named = _named(col(Alias.person_id), filters.people)
+        by_name = select(Person.id).where(sa.or_(col(Person.id).in_(named), col(Person.name).in_(filters.people)))
+        sets.append(_linked(EventPerson, col(EventPerson.person_id), by_name))
+    if filters.person_ids:
+        sets.append(_linked(EventPerson, col(EventPerson.person_id), filters.person_ids))
     if filters.q is not None:
         matches = matching_event_ids(session.get_bind().dialect.name, search_terms(filters.q))
-        conditions.append(col(Event.id).in_(matches))
-    return conditions
+        # Tested against all the matches, read once: asking the index about one event costs more.
+        sets.append(_EventSet(matches, _unindexed(col(Event.id)).in_(matches), matches))
+    return _Selection(tuple(predicates), tuple(sets))
 
 
-def _linked(link_event_id, link_entity_id, entity_ids) -> sa.ColumnElement[bool]:
-    """Events linked to any of ``entity_ids`` through a link table."""
-    return col(Event.id).in_(select(link_event_id).where(link_entity_id.in_(sorted(entity_ids))))
+def _linked(link, link_entity_id: sa.ColumnElement, entity_ids: sa.Select | Sequence[int]) -> _EventSet:
+    """The events linked through the table ``link`` to any of ``entity_ids``."""
+    linked = link_entity_id.in_(entity_ids)
+    return _EventSet(
+        select(link.event_id).where(linked),
+        # The link table's primary key (event, entity) answers this with one index probe.
+        sa.exists().where(col(link.event_id) == col(Event.id), linked),
+        select(link_entity_id).where(linked),
+    )
 
 
+def _unindexed(column: sa.ColumnElement) -> sa.ColumnElement:
+    """``column`` as an expression no index can serve, so that the planner only tests it row by row."""
+    return column + 0
+
+
+def _named(alias_owner: sa.ColumnElement, names: Sequence[str]) -> sa.Select:
+    """The ids of the entities that any of ``names`` is an alias of (case and punctuation folded)."""
+    return select(alias_owner).where(col(Alias.key).in_(sorted({alias_key(name) for name in names})), alias_owner.is_not(None))
+
+
+def _models_with_variants(model_ids: sa.Select | Sequence[int]) -> sa.Select:
+    """The ids of the models and of every model below them in their families (LLaMA: LLaMA-13B, ...)."""
+    roots = select(AIModel.id).where(col(AIModel.id).in_(model_ids))
+    family = roots.cte(recursive=True)
+    # UNION, not UNION ALL: a model met twice ends the recursion, even in a cyclic family.
+    family = family.union(select(AIModel.id).join(family, col(AIModel.family_id) == family.c.id))
+    return select(family.c.id)
 def people_named(session: Session, name: str) -> list[Person]:
     """People whose name or any alias matches ``name`` (case and punctuation folded)."""
     key = alias_key(name)

@@ -238,10 +238,12 @@ def weekday(m: re.Match, ctx: Context) -> Meaning | None:
 
 
 def relative_day(m: re.Match, ctx: Context) -> Meaning | None:
-    """«вчера», «позавчера», «сегодня», «накануне» (not «накануне выборов»)."""
+    """«вчера», «позавчера», «сегодня», «накануне» (not «накануне выборов», nor «на сегодня»)."""
     word = m["rday"].lower()
     if word == "накануне" and governs_noun(m.string, m.end()):
         return None
+    if word == "сегодня" and (m["prep"] or "").lower() == "на":
+        return None  # «самая мощная на сегодня модель»: as of now, not a date
     if ctx.reference:
         return _day(ctx.reference + timedelta(days=lx.RELATIVE_DAYS[word]), _approx(m))
     if word == "накануне" and ctx.previous and ctx.previous.precision is Precision.day:
