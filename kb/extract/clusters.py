@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from kb.dates import ResolvedDate
 from kb.extract.matcher import MODEL, EntityMatcher, EntityRef
-from kb.extract.mentions import Mention, Sentence, find_mentions, is_principal, participants_of
+from kb.extract.mentions import Mention, Sentence, find_mentions, is_principal, participant_mentions, participants_of
 from kb.lexicon import Lexicon
 from kb.models import EventKind, OrganizationKind
 
@@ -22,6 +22,8 @@ from kb.models import EventKind, OrganizationKind
 FOLLOWING_SENTENCES = 2
 PRECEDING_SENTENCES = 1
 # Words that tell a follow-up of the story's lead («вслед за ним уходит …»).
+# Sentences at the start of a body that tell the lead's story.
+LEAD_SENTENCES = 4
 # How many sentences back a partnership told without its parties looks for them.
 LOOK_BACK_FOR_PARTIES = 2
 FOLLOW_ON_CUES = frozenset({"вслед", "следом", "одновременно", "позднее", "затем"})
@@ -46,10 +48,22 @@ class Cluster:
 
 
 def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon) -> list[Cluster]:
+    lead_actor = next(
+        (
+            m
+            for s in sentences
+            if not s.is_headline
+            for m in participant_mentions(s, matcher)
+            if m.entity.is_organization and is_principal(m.entity, matcher)
+        ),
+        None,
+    )
     mentions = [
         m
         for i, sentence in enumerate(sentences)
-        for m in find_mentions(sentence, matcher, lexicon, [s for s in sentences[max(0, i - 2) : i][::-1] if not s.is_headline])
+        for m in find_mentions(
+            sentence, matcher, lexicon, [s for s in sentences[max(0, i - 2) : i][::-1] if not s.is_headline], lead_actor
+        )
     ]
     mentions += _partnerships_named_before(sentences, mentions, matcher)
     clusters: list[Cluster] = []
@@ -194,7 +208,9 @@ def date_from_story(cluster: Cluster, sentences: list[Sentence], matcher: Entity
     headline = any(s.is_headline for s in cluster.sentences())
     # And a personnel change told without a date: one day's reshuffle is told as one story.
     personnel = cluster.kind is EventKind.personnel
-    if lead is not None and (headline or personnel or any(s.index > lead.index and _follows_on(s) for s in body)):
+    # The first paragraphs of a news item tell its story; background comes later.
+    early = bool(body) and max(s.index for s in body) < LEAD_SENTENCES
+    if lead is not None and (headline or personnel or early or any(s.index > lead.index and _follows_on(s) for s in body)):
         cluster.date, cluster.date_sentence = lead.dates[0], lead
 
 

@@ -22,6 +22,8 @@ from kb.names import Token, tokenize
 
 # Prepositions before a person who accompanies a personnel change rather than makes it.
 COMPANION_PREPOSITIONS = frozenset({"с", "за", "вместе", "вслед", "для", "от", "у", "к"})
+# Nouns that stand for the company a story is about.
+COMPANY_NOUNS = frozenset({"стартап", "компания"})
 # Verbs of speech: the person before one comments on a change.
 SPEECH_VERBS = frozenset({"сообщить", "написать", "заявить", "назвать", "поблагодарить", "отметить", "рассказать", "подтвердить", "добавить"})
 # Personal pronouns that stand for the person the previous sentences named.
@@ -176,10 +178,15 @@ def is_principal(ref: EntityRef, matcher: EntityMatcher) -> bool:
 
 
 def find_mentions(
-    sentence: Sentence, matcher: EntityMatcher, lexicon: Lexicon, previous: list[Sentence] = ()
+    sentence: Sentence,
+    matcher: EntityMatcher,
+    lexicon: Lexicon,
+    previous: list[Sentence] = (),
+    lead_actor: EntityMention | None = None,
 ) -> list[Mention]:
     """The event mentions of a sentence, each scoped to its clauses; ``previous`` are the
-    sentences before it, nearest first, where a pronoun's person is looked for.
+    sentences before it, nearest first, where a pronoun's person is looked for, and
+    ``lead_actor`` the organization the story is about, which «стартап» or «компания» name.
 
     One mention per kind and clause: «покинул Суцкевер, а в августе перешёл Шульман» is two
     personnel mentions, each with its own person and date.
@@ -204,7 +211,7 @@ def find_mentions(
     mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in kept]
     mentions = [m for m in mentions if not any(t.lemma in lexicon.plan for t in sentence.tokens[m.first : m.last + 1])]
     mentions = [_as_regulation_if_by_regulator(_as_leak_if_third_party(m, lexicon, matcher), matcher) for m in mentions]
-    mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
+    mentions = [_with_company_anaphor(_with_pronoun_person(m, previous, matcher), lead_actor, matcher) for m in mentions]
     return [m for m in mentions if _has_principal(m, matcher)]
 
 
@@ -232,6 +239,15 @@ def _as_leak_if_third_party(mention: Mention, lexicon: Lexicon, matcher: EntityM
     if not any(m.entity.is_model for m in mention.entities(matcher)):
         return mention
     return replace(mention, trigger=replace(mention.trigger, kind=EventKind.leak))
+
+
+def _with_company_anaphor(mention: Mention, lead_actor: EntityMention | None, matcher: EntityMatcher) -> Mention:
+    # «Летом стартап привлёк 105 млн евро»: the company is the one the story is about.
+    if lead_actor is None or mention.kind is EventKind.personnel or _has_principal(mention, matcher):
+        return mention
+    if not any(t.lemma in COMPANY_NOUNS for t in mention.sentence.tokens[mention.first : mention.last + 1]):
+        return mention
+    return replace(mention, borrowed=(*mention.borrowed, lead_actor))
 
 
 def _with_pronoun_person(mention: Mention, previous: list[Sentence], matcher: EntityMatcher) -> Mention:
