@@ -22,6 +22,8 @@ from kb.names import Token, tokenize
 
 # Prepositions before a person who accompanies a personnel change rather than makes it.
 COMPANION_PREPOSITIONS = frozenset({"с", "за", "вместе", "вслед", "для", "от", "у", "к"})
+# Kinds of event that happen to a model.
+MODEL_EVENTS = frozenset({EventKind.release, EventKind.leak})
 # Nouns that stand for the company a story is about.
 COMPANY_NOUNS = frozenset({"стартап", "компания"})
 # Verbs of speech: the person before one comments on a change.
@@ -265,9 +267,12 @@ def _with_pronoun_person(mention: Mention, previous: list[Sentence], matcher: En
 
 def _has_principal(mention: Mention, matcher: EntityMatcher) -> bool:
     refs = mention.participants(matcher)
-    # A personnel change is about a person; other events about an organization or a model.
+    # A personnel change is about a person; a release or a leak about a model («опубликовала
+    # заявление» releases nothing); other events about an organization or a model.
     if mention.kind is EventKind.personnel:
         return any(ref.is_person for ref in refs)
+    if mention.kind in MODEL_EVENTS:
+        return any(ref.is_model for ref in refs)
     return any(is_principal(ref, matcher) for ref in refs)
 
 
