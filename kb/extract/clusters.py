@@ -48,21 +48,13 @@ class Cluster:
 
 
 def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon) -> list[Cluster]:
-    lead_actor = next(
-        (
-            m
-            for s in sentences
-            if not s.is_headline
-            for m in participant_mentions(s, matcher)
-            if m.entity.is_organization and is_principal(m.entity, matcher)
-        ),
-        None,
-    )
+    lead = next((s for s in sentences if not s.is_headline and _principal_orgs(s, matcher)), None)
+    lead_actors = _principal_orgs(lead, matcher) if lead else []
     mentions = [
         m
         for i, sentence in enumerate(sentences)
         for m in find_mentions(
-            sentence, matcher, lexicon, [s for s in sentences[max(0, i - 2) : i][::-1] if not s.is_headline], lead_actor
+            sentence, matcher, lexicon, [s for s in sentences[max(0, i - 2) : i][::-1] if not s.is_headline], lead_actors
         )
     ]
     mentions += _partnerships_named_before(sentences, mentions, matcher)
@@ -84,6 +76,10 @@ def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon:
         cluster.mentions.sort(key=lambda m: m.sentence.index)
     clusters.sort(key=lambda c: c.mentions[0].sentence.index)
     return clusters
+
+
+def _principal_orgs(sentence: Sentence, matcher: EntityMatcher) -> list:
+    return [m for m in participant_mentions(sentence, matcher) if m.entity.is_organization and is_principal(m.entity, matcher)]
 
 
 def _partnerships_named_before(sentences: list[Sentence], mentions: list[Mention], matcher: EntityMatcher) -> list[Mention]:

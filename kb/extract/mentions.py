@@ -24,6 +24,8 @@ from kb.names import Token, tokenize
 COMPANION_PREPOSITIONS = frozenset({"с", "за", "вместе", "вслед", "для", "от", "у", "к"})
 # Kinds of event that happen to a model.
 MODEL_EVENTS = frozenset({EventKind.release, EventKind.leak})
+# Nouns that name a model without its name.
+MODEL_NOUNS = frozenset({"модель", "нейросеть", "вес"})
 # Nouns that stand for the company a story is about.
 COMPANY_NOUNS = frozenset({"стартап", "компания"})
 # Verbs of speech: the person before one comments on a change.
@@ -184,11 +186,12 @@ def find_mentions(
     matcher: EntityMatcher,
     lexicon: Lexicon,
     previous: list[Sentence] = (),
-    lead_actor: EntityMention | None = None,
+    lead_actors: list[EntityMention] = (),
 ) -> list[Mention]:
     """The event mentions of a sentence, each scoped to its clauses; ``previous`` are the
     sentences before it, nearest first, where a pronoun's person is looked for, and
-    ``lead_actor`` the organization the story is about, which «стартап» or «компания» name.
+    ``lead_actors`` the organizations the story's lead names: «стартап» or «компания» stand
+    for the first, and a partnership with one party named is with the others.
 
     One mention per kind and clause: «покинул Суцкевер, а в августе перешёл Шульман» is two
     personnel mentions, each with its own person and date.
@@ -213,7 +216,8 @@ def find_mentions(
     mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in kept]
     mentions = [m for m in mentions if not any(t.lemma in lexicon.plan for t in sentence.tokens[m.first : m.last + 1])]
     mentions = [_as_regulation_if_by_regulator(_as_leak_if_third_party(m, lexicon, matcher), matcher) for m in mentions]
-    mentions = [_with_company_anaphor(_with_pronoun_person(m, previous, matcher), lead_actor, matcher) for m in mentions]
+    mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
+    mentions = [_with_lead_actors(m, lead_actors, matcher) for m in mentions]
     return [m for m in mentions if _has_principal(m, matcher)]
 
 
@@ -243,13 +247,18 @@ def _as_leak_if_third_party(mention: Mention, lexicon: Lexicon, matcher: EntityM
     return replace(mention, trigger=replace(mention.trigger, kind=EventKind.leak))
 
 
-def _with_company_anaphor(mention: Mention, lead_actor: EntityMention | None, matcher: EntityMatcher) -> Mention:
+def _with_lead_actors(mention: Mention, lead_actors: list[EntityMention], matcher: EntityMatcher) -> Mention:
+    if not lead_actors or mention.kind is EventKind.personnel:
+        return mention
+    named = {ref for ref in mention.participants(matcher) if ref.is_organization and is_principal(ref, matcher)}
+    # «Партнёрство с Microsoft началось в 2019 году» in a story about Microsoft and OpenAI.
+    if mention.kind is EventKind.partnership and len(named) == 1 and named < {m.entity for m in lead_actors}:
+        return replace(mention, borrowed=(*mention.borrowed, *(m for m in lead_actors if m.entity not in named)))
     # «Летом стартап привлёк 105 млн евро»: the company is the one the story is about.
-    if lead_actor is None or mention.kind is EventKind.personnel or _has_principal(mention, matcher):
-        return mention
-    if not any(t.lemma in COMPANY_NOUNS for t in mention.sentence.tokens[mention.first : mention.last + 1]):
-        return mention
-    return replace(mention, borrowed=(*mention.borrowed, lead_actor))
+    scope = mention.sentence.tokens[mention.first : mention.last + 1]
+    if not _has_principal(mention, matcher) and any(t.lemma in COMPANY_NOUNS for t in scope):
+        return replace(mention, borrowed=(*mention.borrowed, lead_actors[0]))
+    return mention
 
 
 def _with_pronoun_person(mention: Mention, previous: list[Sentence], matcher: EntityMatcher) -> Mention:
@@ -272,7 +281,10 @@ def _has_principal(mention: Mention, matcher: EntityMatcher) -> bool:
     if mention.kind is EventKind.personnel:
         return any(ref.is_person for ref in refs)
     if mention.kind in MODEL_EVENTS:
-        return any(ref.is_model for ref in refs)
+        # «Саму модель компания выложила 8 декабря»: a model, if unnamed, then by its noun.
+        scope = mention.sentence.tokens[mention.first : mention.last + 1]
+        unnamed_model = any(t.lemma in MODEL_NOUNS for t in scope) and any(is_principal(ref, matcher) for ref in refs)
+        return unnamed_model or any(ref.is_model for ref in refs)
     return any(is_principal(ref, matcher) for ref in refs)
 
 
