@@ -302,7 +302,7 @@ def submit_article(session: Session, article: ArticleCreate, actor: str) -> Subm
     if session.exec(select(Organization.id).limit(1)).first() is None:
         sync_gazetteer(session)
     try:
-        result = ingest_article(session, article, EntityMatcher.from_session(session))
+        result = ingest_article(session, article, EntityMatcher.from_session(session, reviewed_only=True))
     except sa.exc.IntegrityError:
         # Another writer stored the same content between our check and our insert.
         session.rollback()

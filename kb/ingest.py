@@ -116,7 +116,7 @@ def seed_paths(
     touched: set[int] = set()
     in_transaction(engine, sync_gazetteer)
     with Session(engine) as session:
-        matcher = EntityMatcher.from_session(session)
+        matcher = EntityMatcher.from_session(session, reviewed_only=True)
     for path in find_article_files(paths):
         try:
             article = read_article(path, published)

@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from kb.entities import add_alias
-from kb.extract.matcher import MODEL, ORGANIZATION, EntityRef, NewEntity
+from kb.extract.matcher import MODEL, ORGANIZATION, PERSON, EntityRef, NewEntity
+from kb.extract.people import same_name
 from kb.models import AIModel, Organization, OrganizationKind, Person
 
-_TABLES = {ORGANIZATION: Organization, MODEL: AIModel, "person": Person}
+_TABLES = {ORGANIZATION: Organization, MODEL: AIModel, PERSON: Person}
 
 
 def store_new_entities(session: Session, entities: list[NewEntity]) -> dict[EntityRef, int]:
@@ -26,11 +27,29 @@ def store_new_entities(session: Session, entities: list[NewEntity]) -> dict[Enti
             continue
         entity_id = _get_or_create(session, entity)
         stored[entity.ref] = entity_id
-        owner = {ORGANIZATION: "organization_id", MODEL: "model_id", "person": "person_id"}[entity.ref.type]
+        owner = {ORGANIZATION: "organization_id", MODEL: "model_id", PERSON: "person_id"}[entity.ref.type]
         for form in dict.fromkeys([entity.name, *entity.forms]):
             add_alias(session, form, **{owner: entity_id})
     session.flush()
     return stored
+
+
+def _same_person(session: Session, name: str) -> int | None:
+    """A stored person the name is a case form of («Миру Мурати» of «Мира Мурати»).
+
+    An unreviewed person is named by the preferred of the forms seen (the shortest, then the
+    first in alphabetical order), so that the name does not depend on which article came first.
+    """
+    for person in session.exec(select(Person).order_by(Person.id)).all():
+        if same_name(person.name, name):
+            preferred = min((person.name, name), key=lambda n: (len(n), n))
+            if not person.reviewed and preferred != person.name:
+                taken = session.exec(select(Person.id).where(Person.name == preferred)).first()
+                if taken is None:
+                    person.name = preferred
+                    session.add(person)
+            return person.id
+    return None
 
 
 def _get_or_create(session: Session, entity: NewEntity) -> int:
@@ -38,6 +57,10 @@ def _get_or_create(session: Session, entity: NewEntity) -> int:
     existing = session.exec(select(table.id).where(table.name == entity.name)).first()
     if existing is not None:
         return existing
+    if entity.ref.type == PERSON:
+        same = _same_person(session, entity.name)
+        if same is not None:
+            return same
     row = table(name=entity.name, reviewed=False)
     if entity.ref.type == ORGANIZATION:
         row.kind = entity.org_kind or OrganizationKind.company

@@ -83,17 +83,26 @@ class EntityMatcher:
     new_entities: dict[EntityRef, NewEntity] = field(default_factory=dict)
 
     @classmethod
-    def from_session(cls, session: Session) -> EntityMatcher:
+    def from_session(cls, session: Session, reviewed_only: bool = False) -> EntityMatcher:
+        """Every entity and alias of the knowledge base.
+
+        ``reviewed_only`` leaves out entities learned from articles and not reviewed yet:
+        seeding extracts with these, so that what an article yields does not depend on
+        which articles were stored before it (each article learns its own new names, and
+        storing them joins equal names).
+        """
         matcher = cls()
-        for org in session.exec(select(Organization)):
-            matcher.names[EntityRef(ORGANIZATION, org.id)] = org.name
-            matcher.org_kinds[org.id] = org.kind
-        for model in session.exec(select(AIModel)):
-            matcher.names[EntityRef(MODEL, model.id)] = model.name
-            matcher.model_parent[model.id] = model.family_id
-            matcher.model_developer[model.id] = model.developer_id
-        for person in session.exec(select(Person)):
-            matcher.names[EntityRef(PERSON, person.id)] = person.name
+        kept: dict[str, set[int]] = {ORGANIZATION: set(), MODEL: set(), PERSON: set()}
+        for type_, table in ((ORGANIZATION, Organization), (MODEL, AIModel), (PERSON, Person)):
+            query = select(table).where(table.reviewed) if reviewed_only else select(table)
+            for row in session.exec(query):
+                kept[type_].add(row.id)
+                matcher.names[EntityRef(type_, row.id)] = row.name
+                if type_ == ORGANIZATION:
+                    matcher.org_kinds[row.id] = row.kind
+                elif type_ == MODEL:
+                    matcher.model_parent[row.id] = row.family_id
+                    matcher.model_developer[row.id] = row.developer_id
         for alias in session.exec(select(Alias)):
             if alias.model_id is not None:
                 ref = EntityRef(MODEL, alias.model_id)
@@ -101,7 +110,8 @@ class EntityMatcher:
                 ref = EntityRef(PERSON, alias.person_id)
             else:
                 ref = EntityRef(ORGANIZATION, alias.organization_id)
-            matcher._add_key(alias.key, alias.text, ref)
+            if ref.id in kept[ref.type]:
+                matcher._add_key(alias.key, alias.text, ref)
         return matcher
 
     def _add_key(self, key: str, text: str, ref: EntityRef) -> None:

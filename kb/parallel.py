@@ -1,0 +1,142 @@
+"""Seeding with extraction in worker processes: ``seed_paths`` for several CPU cores.
+
+Reading a file and extracting its events is pure CPU work that depends only on the file and
+on the gazetteer as it stood when the run began (``seed_paths`` also builds its matcher once),
+so worker processes do it for many files at once (``prepared_articles``). Storing stays in
+one process, one transaction per article and in the order given, because SQLite has a single
+writer and because reports of one event merge in seeding order: the database ends up exactly
+as a serial ``seed_paths`` over the same files leaves it.
+
+Worker processes are started with "spawn", so a script that seeds in parallel must guard its
+top level with ``if __name__ == "__main__":`` (the ``kb`` command does).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from kb.articles import ArticleFileError, content_hash, find_article_files, read_article
+from kb.extract import ExtractedEvent, extract_events
+from kb.extract.matcher import EntityMatcher
+from kb.gazetteer import sync_gazetteer
+from kb.ingest import SeedReport, finish_seeding, in_transaction, seed_paths, store_article
+from kb.models import Article, ArticleCreate
+
+# Files handed to a worker at a time: small, so that the parent can store the first
+# articles while the workers are still extracting the next ones.
+_CHUNK = 2
+_BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+# A worker's matcher and the content not to extract, set once by ``_start_worker``.
+_worker_matcher: EntityMatcher | None = None
+_worker_skip: Collection[str] = frozenset()
+
+
+@dataclass
+class PreparedArticle:
+    """One file, read and (unless its content is stored already) with its events extracted."""
+
+    path: Path
+    article: ArticleCreate | None  # None when the file cannot be read
+    error: str | None  # why the file cannot be read
+    extracted: list[ExtractedEvent] | None  # None: not extracted (content known, or workers <= 1)
+
+
+def prepared_articles(
+    paths: Iterable[Path],
+    published: date | None,
+    matcher: EntityMatcher,
+    workers: int,
+    skip: Collection[str] = frozenset(),
+) -> Iterator[PreparedArticle]:
+    """Article files read, and their events extracted by ``workers`` processes, in the order given.
+
+    Files whose content hash is in ``skip`` (stored already) are read but not extracted. With
+    ``workers`` <= 1 the files are only read, here, one at a time, and nothing is extracted.
+    """
+    if workers <= 1:
+        for path in paths:
+            yield _read(path, published)
+        return
+    # "spawn": a worker starts clean instead of inheriting this process's database
+    # connections and threads (a web server's, say), which fork would copy.
+    context = multiprocessing.get_context("spawn")
+    pool = context.Pool(workers, initializer=_start_worker, initargs=(matcher, frozenset(skip)))
+    try:
+        yield from pool.imap(_read_and_extract, [(path, published) for path in paths], chunksize=_CHUNK)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def seed_paths_parallel(
+    engine: sa.Engine,
+    paths: Iterable[Path],
+    workers: int,
+    published: date | None = None,
+    on_file: Callable[[Path], None] | None = None,
+) -> SeedReport:
+    """``seed_paths`` with files read and events extracted by ``workers`` processes.
+
+    The report and the database are the same as ``seed_paths`` gives; ``workers`` <= 1 is
+    ``seed_paths`` itself.
+    """
+    if workers <= 1:
+        return seed_paths(engine, paths, published, on_file)
+    report = SeedReport()
+    touched: set[int] = set()
+    in_transaction(engine, sync_gazetteer)
+    with Session(engine) as session:
+        matcher = EntityMatcher.from_session(session, reviewed_only=True)
+        stored_hashes = set(session.exec(select(Article.content_hash)))
+    for item in prepared_articles(find_article_files(paths), published, matcher, workers, stored_hashes):
+        if item.error is not None:
+            report.failed.append((item.path, item.error))
+        else:
+            result = store_article(engine, item.article, matcher, item.extracted)
+            report.add(item.path, result)
+            if result is not None:
+                touched.update(result.created + result.merged)
+        if on_file is not None:
+            on_file(item.path)
+    report.years_completed, merged = finish_seeding(engine, touched)
+    report.events_merged += merged
+    return report
+
+
+def _start_worker(matcher: EntityMatcher, skip: Collection[str]) -> None:
+    global _worker_matcher, _worker_skip
+    # One BLAS thread per worker, as joblib's workers have: the workers already fill the
+    # cores, and natasha's matrices are too small for BLAS threads to pay (they tripled
+    # the CPU time of NER). numpy reads this when natasha first imports it, later on.
+    for variable in _BLAS_THREAD_VARIABLES:
+        os.environ[variable] = "1"
+    _worker_matcher, _worker_skip = matcher, skip
+
+
+def _read(path: Path, published: date | None) -> PreparedArticle:
+    try:
+        return PreparedArticle(path, read_article(path, published), None, None)
+    except ArticleFileError as exc:
+        # Returned, not raised: the exception does not survive pickling back from a worker.
+        return PreparedArticle(path, None, exc.reason, None)
+
+
+def _read_and_extract(task: tuple[Path, date | None]) -> PreparedArticle:
+    """In a worker: one file read and its events extracted."""
+    prepared = _read(*task)
+    article = prepared.article
+    if article is not None and content_hash(article) not in _worker_skip:
+        prepared.extracted = extract_events(article.title, article.text, article.published, _worker_matcher)
+    return prepared
