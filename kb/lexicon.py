@@ -31,6 +31,7 @@ class Lexicon:
     hedge: frozenset[str]
     plan: frozenset[str]
     third_party: frozenset[str]
+    departure: frozenset[str]
 
     def triggers(self, tokens: list[Token]) -> list[Trigger]:
         """Event triggers among a sentence's tokens, longest phrase first, in order."""
@@ -90,4 +91,5 @@ def load_lexicon() -> Lexicon:
         phrases=phrases,
         receiver_first=frozenset(receiver_first),
         **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan", "third_party")},
+        departure=frozenset(" ".join(alias_key(w) for w in p.split()) for p in data["personnel"].get("departure", [])),
     )

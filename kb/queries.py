@@ -17,6 +17,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from kb.event_lists import events_from_rows, json_list_columns
 from kb.facets import FACETS, facet_counts
 from kb.models import (
     AIModel,
@@ -174,8 +175,8 @@ def timeline(
     if unknown:
         raise QueryError("facets", f"no facet {unknown[0]!r}; facets are {', '.join(FACETS)}")
     selection = _selection(session, filters)
-    events, following = _page_of_rows(session, filters, selection, limit, cursor, select(*Event.__table__.columns))
-    page = TimelinePage(items=events_public(session, events), next=following)
+    rows, following = _page_of_rows(session, filters, selection, limit, cursor, _with_lists(session))
+    page = TimelinePage(items=events_from_rows(rows), next=following)
     if facets:
         page.facets = facet_counts(session, select(Event.id).where(*selection.conditions()), facets)
     return page
@@ -183,12 +184,22 @@ def timeline(
 
 def iter_timeline(session: Session, filters: TimelineFilter, page_size: int = 500) -> Iterator[EventPublic]:
     """Every event of a timeline, page by page, so that memory stays flat for any size."""
-    for rows in iter_timeline_rows(session, filters, select(*Event.__table__.columns), page_size):
-        yield from events_public(session, rows)
+    for rows in iter_timeline_rows(session, filters, _with_lists(session), page_size):
+        yield from events_from_rows(rows)
+
+
+def _with_lists(session: Session) -> sa.Select:
+    """Every column of ``event``, and its organizations, models, people and sources (see ``kb.event_lists``)."""
+    return select(*Event.__table__.columns, *json_list_columns(session.get_bind().dialect.name))
 
 
 def iter_timeline_rows(session: Session, filters: TimelineFilter, columns: sa.Select, page_size: int = 500) -> Iterator[list[sa.Row]]:
-    """Every event of a timeline as rows of ``columns`` (a select from ``event``), a page of rows at a time."""
+    """Every event of a timeline as rows of ``columns``, a page of rows at a time.
+
+    ``columns`` is a select from ``event`` with no WHERE or ORDER BY; it must include
+    ``event.id`` and ``event.date_start``, and may hold correlated subqueries (``kb.event_lists``):
+    they are computed for the events of the page only.
+    """
     _check_limit(page_size)
     selection = _selection(session, filters)
     cursor = None
@@ -223,24 +234,32 @@ def _page(session: Session, columns: sa.Select, conditions: list, newest_first: 
     """Up to ``size`` events after ``after``: dated ones by (start, id), then undated ones by id.
 
     Two plain keyset queries rather than one ``ORDER BY CASE``: each can walk an index
-    (``ix_event_chronology``, the primary key) and stop after ``size`` rows. Rows, not ORM
-    objects: building those costs more than the query.
+    (``ix_event_chronology``, the primary key) and stop after ``size`` rows. Each finds the
+    page's ids first and only then reads ``columns`` for them: a database that sorts computes
+    a row's columns before sorting, which for correlated lists is a waste on every row left out.
     """
     direction = sa.desc if newest_first else sa.asc
     events: list[sa.Row] = []
     if after is None or after.start is not None:
-        dated = columns.where(*conditions, col(Event.date_start).is_not(None))
+        dated = select(Event.id).where(*conditions, col(Event.date_start).is_not(None))
         if after is not None:
             key, position = sa.tuple_(col(Event.date_start), col(Event.id)), sa.tuple_(after.start, after.id)
             dated = dated.where(key < position if newest_first else key > position)
-        dated = dated.order_by(direction(col(Event.date_start)), direction(col(Event.id))).limit(size)
-        events = list(session.exec(dated))
+        order = (direction(col(Event.date_start)), direction(col(Event.id)))
+        events = _rows_of(session, columns, dated.order_by(*order).limit(size), order)
     if len(events) < size:
-        undated = columns.where(*conditions, col(Event.date_start).is_(None))
+        undated = select(Event.id).where(*conditions, col(Event.date_start).is_(None))
         if after is not None and after.start is None:
             undated = undated.where(col(Event.id) < after.id if newest_first else col(Event.id) > after.id)
-        events += session.exec(undated.order_by(direction(col(Event.id))).limit(size - len(events)))
+        order = (direction(col(Event.id)),)
+        events += _rows_of(session, columns, undated.order_by(*order).limit(size - len(events)), order)
     return events
+
+
+def _rows_of(session: Session, columns: sa.Select, ids: sa.Select, order: tuple) -> list[sa.Row]:
+    """The rows of ``columns`` for the events ``ids`` selects, in ``order``."""
+    page = ids.subquery()
+    return list(session.exec(columns.join(page, page.c.id == col(Event.id)).order_by(*order)))
 
 
 # --- which events: the filters as SQL ------------------------------------------------------------

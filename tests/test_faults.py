@@ -143,6 +143,8 @@ def test_seeding_in_two_runs_gives_what_one_run_gives(databases, tmp_path, corpu
     seed_paths(get_engine(two_runs), [first])
     seed_paths(get_engine(two_runs), [corpus])
     assert content_snapshot(two_runs) == content_snapshot(one_run)
+    for url in (one_run, two_runs):
+        databases.drop(url)
 
 
 def _summary(name: str, **figures) -> None:

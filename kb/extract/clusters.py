@@ -63,7 +63,7 @@ def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon:
     for mention in sorted(mentions, key=lambda m: not m.dates()):
         own_dates = mention.dates()
         when = own_dates[0] if own_dates else None
-        home = _find_cluster(clusters, mention, when, matcher)
+        home = _find_cluster(clusters, mention, when, matcher, lexicon)
         if home is None:
             home = Cluster(mention.kind)
             clusters.append(home)
@@ -120,17 +120,28 @@ def _family_key(ref: EntityRef, matcher: EntityMatcher) -> EntityRef:
 
 
 def _find_cluster(
-    clusters: list[Cluster], mention: Mention, when: ResolvedDate | None, matcher: EntityMatcher
+    clusters: list[Cluster], mention: Mention, when: ResolvedDate | None, matcher: EntityMatcher, lexicon: Lexicon
 ) -> Cluster | None:
     refs = mention.participants(matcher)
     candidates = [
         c
         for c in clusters
-        if c.kind is mention.kind and _shares_participant(c, refs, matcher) and dates_agree(c.date, when)
+        if c.kind is mention.kind
+        and _shares_participant(c, refs, matcher)
+        and dates_agree(c.date, when)
+        and _same_direction(c.mentions[0], mention, lexicon)
     ]
     # An undated mention belongs to the nearest story it shares a participant with.
     index = mention.sentence.index
     return min(candidates, key=lambda c: min(abs(s.index - index) for s in c.sentences()), default=None)
+
+
+def _same_direction(a: Mention, b: Mention, lexicon: Lexicon) -> bool:
+    # A departure («отправил в отставку») and an arrival («вернётся на пост») of one person
+    # are two personnel changes.
+    if a.kind is not EventKind.personnel:
+        return True
+    return (a.trigger.lemma in lexicon.departure) == (b.trigger.lemma in lexicon.departure)
 
 
 def dates_agree(a: ResolvedDate | None, b: ResolvedDate | None) -> bool:
