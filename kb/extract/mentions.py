@@ -9,6 +9,7 @@ mention keeps the entities and dates of its own clause.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -24,6 +25,9 @@ from kb.names import Token, tokenize
 COMPANION_PREPOSITIONS = frozenset({"с", "за", "вместе", "вслед", "для", "от", "у", "к"})
 # Kinds of event that happen to a model.
 MODEL_EVENTS = frozenset({EventKind.release, EventKind.leak})
+# Relative days that, in direct speech, count from the day the words were said.
+SPEAKER_DAYS = frozenset({"сегодня", "вчера", "завтра", "накануне", "позавчера", "послезавтра"})
+_QUOTED = re.compile(r"«[^«»]*»")
 # Nouns that name a model without its name.
 MODEL_NOUNS = frozenset({"модель", "нейросеть", "вес"})
 # Nouns that stand for the company a story is about.
@@ -100,7 +104,7 @@ def _aside(tokens: list[Token], person: EntityMention) -> bool:
 
 def analyse(title: str, text: str, published: date | None, matcher: EntityMatcher, lexicon: Lexicon) -> list[Sentence]:
     """The headline (index -1) and the body's sentences, razdel-split paragraph by paragraph."""
-    body_dates = _past_dates(find_dates(text, published), published)
+    body_dates = _outside_direct_speech(_past_dates(find_dates(text, published), published), text)
     if published is None:
         body_dates = _years_from_the_article(body_dates)
     spans = [(-1, 0, len(title))]
@@ -133,6 +137,16 @@ def analyse(title: str, text: str, published: date | None, matcher: EntityMatche
             )
         )
     return sentences
+
+
+def _outside_direct_speech(dates: list[ResolvedDate], text: str) -> list[ResolvedDate]:
+    """Leave out «сегодня», «вчера» … said inside quotation marks: the speaker's day, not the report's."""
+    quotes = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+    return [
+        d
+        for d in dates
+        if not (d.text.lower() in SPEAKER_DAYS and any(start <= d.span[0] < end for start, end in quotes))
+    ]
 
 
 def _years_from_the_article(dates: list[ResolvedDate]) -> list[ResolvedDate]:
