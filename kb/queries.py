@@ -17,7 +17,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from kb.event_lists import events_from_rows, json_list_columns
+from kb.event_lists import events_from_rows, json_lists_column
 from kb.facets import FACETS, facet_counts
 from kb.models import (
     AIModel,
@@ -190,7 +190,7 @@ def iter_timeline(session: Session, filters: TimelineFilter, page_size: int = 50
 
 def _with_lists(session: Session) -> sa.Select:
     """Every column of ``event``, and its organizations, models, people and sources (see ``kb.event_lists``)."""
-    return select(*Event.__table__.columns, *json_list_columns(session.get_bind().dialect.name))
+    return select(*Event.__table__.columns, json_lists_column(session.get_bind().dialect.name))
 
 
 def iter_timeline_rows(session: Session, filters: TimelineFilter, columns: sa.Select, page_size: int = 500) -> Iterator[list[sa.Row]]:

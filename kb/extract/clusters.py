@@ -35,6 +35,7 @@ class Cluster:
     mentions: list[Mention] = field(default_factory=list)
     date: ResolvedDate | None = None
     date_sentence: Sentence | None = None
+    dated_by_lead: bool = False  # the date is the story's, not told with the event
     platforms: list[int] = field(default_factory=list)
 
     def participants(self, matcher: EntityMatcher) -> set[EntityRef]:
@@ -218,7 +219,7 @@ def date_from_story(cluster: Cluster, sentences: list[Sentence], matcher: Entity
     # The first paragraphs of a news item tell its story; background comes later.
     early = bool(body) and max(s.index for s in body) < LEAD_SENTENCES
     if lead is not None and (headline or personnel or early or any(s.index > lead.index and _follows_on(s) for s in body)):
-        cluster.date, cluster.date_sentence = lead.dates[0], lead
+        cluster.date, cluster.date_sentence, cluster.dated_by_lead = lead.dates[0], lead, True
 
 
 def _follows_on(sentence: Sentence) -> bool:

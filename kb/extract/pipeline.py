@@ -83,7 +83,11 @@ def extract_events(
 
 
 def _to_event(cluster: Cluster, sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon) -> ExtractedEvent | None:
+    # The evidence is the sentence that dates the event, unless the date is only the story's:
+    # then the sentence that tells the event.
     evidence = cluster.date_sentence if cluster.date_sentence and not cluster.date_sentence.is_headline else None
+    if cluster.dated_by_lead:
+        evidence = next((s for s in cluster.sentences() if not s.is_headline), evidence)
     evidence = evidence or next((s for s in cluster.sentences() if not s.is_headline), None)
     # A headline-only event is quoted where the body first names one of its participants.
     own = cluster.participants(matcher)
