@@ -1,7 +1,7 @@
 """The timeline as files: CSV, a TimelineJS spreadsheet, JSON Lines and iCalendar, streamed.
 
-Each export reads the timeline a page at a time (``kb.queries.iter_timeline``) and sends it
-as it goes, so that memory stays flat whatever the number of events. They take the filters
+Each export reads the timeline a page at a time (``ExportFormat.write_timeline``) and sends
+it as it goes, so that memory stays flat whatever the number of events. They take the filters
 of ``/timeline``.
 """
 
@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from api.deps import FilterDep
 from kb.export import EXPORT_FORMATS, ExportFormat
-from kb.queries import TimelineFilter, iter_timeline
+from kb.queries import TimelineFilter
 
 router = APIRouter(tags=["exports"])
 
@@ -26,7 +26,7 @@ def _streamed(request: Request, filters: TimelineFilter, export: ExportFormat) -
     def chunks():
         # A session of its own: the request's is closed before the stream is sent.
         with Session(engine) as session:
-            yield from export.write(iter_timeline(session, filters))
+            yield from export.write_timeline(session, filters)
 
     return StreamingResponse(
         chunks(),

@@ -67,6 +67,8 @@ FromOption = Annotated[Optional[str], typer.Option("--from", metavar="YYYY-MM-DD
 ToOption = Annotated[Optional[str], typer.Option("--to", metavar="YYYY-MM-DD", callback=_parse_date, help="Events that start on or before this date.")]
 ModelOption = Annotated[list[str], typer.Option("--model", help="Model name or alias; includes its variants. Repeat for any of several.")]
 OrgOption = Annotated[list[str], typer.Option("--org", help="Organization name or alias. Repeat for any of several.")]
+PersonOption = Annotated[list[str], typer.Option("--person", help="Person's name or alias. Repeat for any of several.")]
+QueryOption = Annotated[Optional[str], typer.Option("--q", help="Full-text search in titles and quotes («утечка» finds «утекли»).")]
 KindOption = Annotated[list[EventKind], typer.Option("--kind", help="Event kind. Repeat for any of several.")]
 
 
@@ -117,9 +119,11 @@ def _seed(url: str, paths: list[Path], published: date | None) -> SeedReport:
         return seed_paths(engine, files, published, on_file=lambda path: progress.advance(task))
 
 
-def _filters(models: list[str], orgs: list[str], kinds: list[EventKind], date_from, date_to) -> TimelineFilter:
+def _filters(
+    models: list[str], orgs: list[str], kinds: list[EventKind], date_from, date_to, people: list[str], q: str | None
+) -> TimelineFilter:
     try:
-        return TimelineFilter(tuple(models), tuple(orgs), tuple(kinds), date_from, date_to)
+        return TimelineFilter(tuple(models), tuple(orgs), tuple(kinds), date_from, date_to, people=tuple(people), q=q)
     except QueryError as exc:
         raise typer.BadParameter(str(exc), param_hint=f"--{exc.param}") from None
 
@@ -132,10 +136,12 @@ def timeline_command(
     kind: KindOption = [],
     date_from: FromOption = None,
     date_to: ToOption = None,
+    person: PersonOption = [],
+    q: QueryOption = None,
     output_format: Annotated[TimelineFormat, typer.Option("--format")] = TimelineFormat.table,
 ) -> None:
     """Events in chronological order (unknown dates last)."""
-    filters = _filters(model, org, kind, date_from, date_to)
+    filters = _filters(model, org, kind, date_from, date_to, person, q)
     with Session(get_engine(ctx.obj)) as session:
         events = iter_timeline(session, filters)
         if output_format is TimelineFormat.csv:
@@ -171,11 +177,13 @@ def export_command(
     kind: KindOption = [],
     date_from: FromOption = None,
     date_to: ToOption = None,
+    person: PersonOption = [],
+    q: QueryOption = None,
     output_format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.csv,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: standard output)")] = None,
 ) -> None:
     """Export a timeline: CSV (RFC 4180, UTF-8), JSON Lines, a TimelineJS spreadsheet or iCalendar."""
-    filters = _filters(model, org, kind, date_from, date_to)
+    filters = _filters(model, org, kind, date_from, date_to, person, q)
     with Session(get_engine(ctx.obj)) as session:
         chunks = EXPORT_FORMATS[output_format.value].write(iter_timeline(session, filters))
         if output is None:

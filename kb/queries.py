@@ -276,32 +276,57 @@ class _EventSet:
 
 @dataclass(frozen=True)
 class _Selection:
-    """A timeline's filters as SQL: plain conditions on ``event``, and sets its events must be in."""
+    """A timeline's filters as SQL: conditions on the events' rows, and sets the events must be in."""
 
-    predicates: tuple[sa.ColumnElement[bool], ...]
+    filters: TimelineFilter
     sets: tuple[_EventSet, ...]
 
     def conditions(self, tested: Collection[_EventSet] = ()) -> list[sa.ColumnElement[bool]]:
-        """The WHERE clauses; the sets in ``tested`` are only tested, event by event (see ``_tested_sets``)."""
+        """The WHERE clauses; the sets in ``tested`` are only tested, event by event (see ``_tested_sets``).
+
+        When every set is tested, the query walks the chronology index, and the conditions on
+        an event's row go last, in a subquery: SQLite tests a correlated subquery after every
+        other condition, and a plain condition on the row would read the row of every event
+        walked past, not only of those in the sets (for ``from``, ten times the work).
+        """
+        filters = self.filters
+        chronology = [col(Event.date_start) <= filters.date_to] if filters.date_to else []
         memberships = [event_set.test if event_set in tested else col(Event.id).in_(event_set.ids) for event_set in self.sets]
-        return [*self.predicates, *memberships]
+        on_row = _row_conditions(filters, Event.__table__)
+        if on_row and self.sets and len(tested) == len(self.sets):
+            row = Event.__table__.alias("row")
+            on_row = [sa.exists().where(row.c.id == col(Event.id), *_row_conditions(filters, row))]
+        return [*chronology, *memberships, *on_row]
+
+
+def _row_conditions(filters: TimelineFilter, event: sa.FromClause) -> list[sa.ColumnElement[bool]]:
+    """The filters an event's row answers, on ``event`` (the table or an alias of it)."""
+    conditions = []
+    if filters.kinds:
+        conditions.append(event.c.kind.in_(filters.kinds))
+    if filters.date_from:
+        conditions.append(event.c.date_end >= filters.date_from)
+    if filters.min_confidence is not None:
+        conditions.append(event.c.confidence >= filters.min_confidence)
+    return conditions
 
 
 def _tested_sets(session: Session, selection: _Selection, limit: int) -> tuple[_EventSet, ...]:
     """The sets a page query should only test its events against, so that it starts from the right place.
 
-    A page can start from a set, reading each of its events and sorting them: a row lookup per
-    member. Or it can walk the chronology index, testing each event: as many tests as it takes
-    to fill the page, about ``limit * events / members``. The two cost the same near ``members
-    = sqrt(limit * events)`` (measured on SQLite). SQLite has no statistics to choose by: it
-    starts from the first set it meets, for GPT-4 ten thousand lookups to show fifty. So the
-    smallest set is counted (up to that size) and starts the query when it is smaller; otherwise
-    every set is tested. PostgreSQL's planner estimates the sizes itself.
+    A page can start from a set, reading each of its events and sorting them: a row lookup
+    per member. Or it can walk the chronology index, testing each event: as many tests as it
+    takes to fill the page, about ``limit * events / members``. On SQLite a lookup costs about
+    five tests, so the two cost the same near ``members = sqrt(limit * events / 5)``. SQLite has
+    no statistics to choose by: it starts from the first set it meets (for GPT-4, ten thousand
+    lookups to show fifty). So the smallest set is counted, up to that size, and starts the
+    query when it is smaller; otherwise every set is tested. PostgreSQL's planner estimates
+    the sizes itself.
     """
     if not selection.sets or session.get_bind().dialect.name != "sqlite":
         return ()
     events = session.exec(select(func.max(Event.id))).one() or 0
-    threshold = math.isqrt(events * (limit + 1))
+    threshold = math.isqrt(events * (limit + 1) // 5)
     sizes = [
         session.exec(select(func.count()).select_from(event_set.members.limit(threshold).subquery())).one()
         for event_set in selection.sets
@@ -314,15 +339,6 @@ def _tested_sets(session: Session, selection: _Selection, limit: int) -> tuple[_
 
 def _selection(session: Session, filters: TimelineFilter) -> _Selection:
     """The SQL that selects a timeline's events; entity names are looked up by the database, in the same query."""
-    predicates = []
-    if filters.kinds:
-        predicates.append(col(Event.kind).in_(filters.kinds))
-    if filters.date_from:
-        predicates.append(col(Event.date_end) >= filters.date_from)
-    if filters.date_to:
-        predicates.append(col(Event.date_start) <= filters.date_to)
-    if filters.min_confidence is not None:
-        predicates.append(col(Event.confidence) >= filters.min_confidence)
     sets = []
     if filters.models:
         sets.append(_linked(EventModel, col(EventModel.model_id), _models_with_variants(_named(col(Alias.model_id), filters.models))))
@@ -340,9 +356,9 @@ def _selection(session: Session, filters: TimelineFilter) -> _Selection:
         sets.append(_linked(EventPerson, col(EventPerson.person_id), filters.person_ids))
     if filters.q is not None:
         matches = matching_event_ids(session.get_bind().dialect.name, search_terms(filters.q))
-        # Tested against all the matches, read once: asking the index about one event costs more.
+        # Tested against all the matches, read once: asking the full-text index about each event costs more.
         sets.append(_EventSet(matches, _unindexed(col(Event.id)).in_(matches), matches))
-    return _Selection(tuple(predicates), tuple(sets))
+    return _Selection(filters, tuple(sets))
 
 
 def _linked(link, link_entity_id: sa.ColumnElement, entity_ids: sa.Select | Sequence[int]) -> _EventSet:
@@ -373,6 +389,8 @@ def _models_with_variants(model_ids: sa.Select | Sequence[int]) -> sa.Select:
     # UNION, not UNION ALL: a model met twice ends the recursion, even in a cyclic family.
     family = family.union(select(AIModel.id).join(family, col(AIModel.family_id) == family.c.id))
     return select(family.c.id)
+
+
 def people_named(session: Session, name: str) -> list[Person]:
     """People whose name or any alias matches ``name`` (case and punctuation folded)."""
     key = alias_key(name)
