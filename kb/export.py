@@ -97,7 +97,7 @@ def iter_csv(events: Iterable[EventPublic]) -> Iterator[str]:
     return chunked(csv_lines(events))
 
 
-_CSV_PAGE = 1000  # rows per query
+_CSV_PAGE = 1000  # rows per query, and per chunk sent
 
 
 def timeline_csv(session: Session, filters: TimelineFilter) -> Iterator[str]:
@@ -113,23 +113,35 @@ def timeline_csv(session: Session, filters: TimelineFilter) -> Iterator[str]:
         col(Event.title),
         *text_list_columns(dialect, ("organizations", "models", "sources")),
     )
-    pages = iter_timeline_rows(session, filters, columns, _CSV_PAGE)
-    return chunked(_csv_lines(CSV_HEADER, (_flat_csv_row(row) for page in pages for row in page)))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    yield buffer.getvalue()
+    for page in iter_timeline_rows(session, filters, columns, _CSV_PAGE):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(map(_flat_csv_row, page))
+        yield buffer.getvalue()
 
 
-def _flat_csv_row(row: sa.Row) -> list[str]:
-    """A row of ``timeline_csv``'s query as the row ``csv_row`` makes of its event."""
-    return [
-        str(row.id),
-        row.date_start.isoformat() if row.date_start else "",
-        row.date_end.isoformat() if row.date_end else "",
-        row.precision or "",
-        row.kind,
-        row.title,
-        ";".join(dict.fromkeys(row.organizations.split(SEPARATOR))) if row.organizations else "",
-        row.models.replace(SEPARATOR, ";") if row.models else "",
-        ";".join(dict.fromkeys(row.sources.split(SEPARATOR))) if row.sources else "",
-    ]
+def _flat_csv_row(row: sa.Row) -> tuple:
+    """A row of ``timeline_csv``'s query as the row ``csv_row`` makes of its event, neutralised.
+
+    The writer turns the dates into ISO text and None into nothing. Only text can start a
+    formula: ids, ISO dates, precisions and kinds cannot, and go as they are.
+    """
+    event_id, start, end, precision, kind, title, organizations, models, sources = row
+    return (
+        event_id,
+        start,
+        end,
+        precision,
+        kind,
+        csv_cell(title),
+        csv_cell(";".join(dict.fromkeys(organizations.split(SEPARATOR)))) if organizations else "",
+        csv_cell(models.replace(SEPARATOR, ";")) if models else "",
+        csv_cell(";".join(dict.fromkeys(sources.split(SEPARATOR)))) if sources else "",
+    )
 
 
 # --- JSON Lines -----------------------------------------------------------------------------------

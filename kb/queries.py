@@ -221,45 +221,52 @@ def _page_of_rows(
     """A page of rows of ``columns`` and the cursor of the next page (None on the last)."""
     fingerprint = filters.fingerprint()
     position = _Position.decode(cursor, fingerprint) if cursor else None
-    conditions = selection.conditions(_tested_sets(session, selection, limit))
+    tested = _tested_sets(session, selection, limit)
+    # With a set to start from, SQLite reads its events and sorts them; PostgreSQL computes
+    # expensive columns after sorting anyway.
+    sorting = session.get_bind().dialect.name == "sqlite" and len(tested) < len(selection.sets)
     # One row more than asked tells whether another page follows.
-    rows = _page(session, columns, conditions, filters.newest_first, position, limit + 1)
+    rows = _page(session, columns, selection.conditions(tested), filters.newest_first, position, limit + 1, sorting)
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
     return rows, _Position(rows[-1].date_start, rows[-1].id, fingerprint).encode()
 
 
-def _page(session: Session, columns: sa.Select, conditions: list, newest_first: bool, after: _Position | None, size: int) -> list[sa.Row]:
+def _page(
+    session: Session, columns: sa.Select, conditions: list, newest_first: bool, after: _Position | None, size: int, sorting: bool
+) -> list[sa.Row]:
     """Up to ``size`` events after ``after``: dated ones by (start, id), then undated ones by id.
 
     Two plain keyset queries rather than one ``ORDER BY CASE``: each can walk an index
-    (``ix_event_chronology``, the primary key) and stop after ``size`` rows. Each finds the
-    page's ids first and only then reads ``columns`` for them: a database that sorts computes
-    a row's columns before sorting, which for correlated lists is a waste on every row left out.
+    (``ix_event_chronology``, the primary key) and stop after ``size`` rows. When the database
+    will rather sort (``sorting``: the events come from a set), the page's ids are found first
+    and ``columns`` read for them only: SQLite computes a row's columns before sorting it,
+    which for the correlated lists of ``kb.event_lists`` is a waste on every row left out.
     """
     direction = sa.desc if newest_first else sa.asc
     events: list[sa.Row] = []
     if after is None or after.start is not None:
-        dated = select(Event.id).where(*conditions, col(Event.date_start).is_not(None))
+        dated = [*conditions, col(Event.date_start).is_not(None)]
         if after is not None:
             key, position = sa.tuple_(col(Event.date_start), col(Event.id)), sa.tuple_(after.start, after.id)
-            dated = dated.where(key < position if newest_first else key > position)
+            dated.append(key < position if newest_first else key > position)
         order = (direction(col(Event.date_start)), direction(col(Event.id)))
-        events = _rows_of(session, columns, dated.order_by(*order).limit(size), order)
+        events = _rows(session, columns, dated, order, size, sorting)
     if len(events) < size:
-        undated = select(Event.id).where(*conditions, col(Event.date_start).is_(None))
+        undated = [*conditions, col(Event.date_start).is_(None)]
         if after is not None and after.start is None:
-            undated = undated.where(col(Event.id) < after.id if newest_first else col(Event.id) > after.id)
-        order = (direction(col(Event.id)),)
-        events += _rows_of(session, columns, undated.order_by(*order).limit(size - len(events)), order)
+            undated.append(col(Event.id) < after.id if newest_first else col(Event.id) > after.id)
+        events += _rows(session, columns, undated, (direction(col(Event.id)),), size - len(events), sorting)
     return events
 
 
-def _rows_of(session: Session, columns: sa.Select, ids: sa.Select, order: tuple) -> list[sa.Row]:
-    """The rows of ``columns`` for the events ``ids`` selects, in ``order``."""
-    page = ids.subquery()
-    return list(session.exec(columns.join(page, page.c.id == col(Event.id)).order_by(*order)))
+def _rows(session: Session, columns: sa.Select, conditions: list, order: tuple, size: int, sorting: bool) -> list[sa.Row]:
+    """The first ``size`` rows of ``columns`` that meet ``conditions``, in ``order``."""
+    if not sorting:
+        return session.connection().execute(columns.where(*conditions).order_by(*order).limit(size)).all()
+    page = select(Event.id).where(*conditions).order_by(*order).limit(size).subquery()
+    return session.connection().execute(columns.join(page, page.c.id == col(Event.id)).order_by(*order)).all()
 
 
 # --- which events: the filters as SQL ------------------------------------------------------------
