@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 from kb.articles import ArticleFileError, content_hash, find_article_files, read_article
 from kb.dates import Anchor, ResolvedDate
 from kb.db import session_scope
-from kb.dedup import IDENTIFYING_ROLES, consolidate_events, normalize_roles, retitle_event
+from kb.dedup import IDENTIFYING_ROLES, consolidate_events, names_of_events, normalize_roles, retitle_event
 from kb.entities import family_parents, family_root
 from kb.extract import ExtractedEvent, extract_events
 from kb.gazetteer import sync_gazetteer
@@ -211,7 +211,7 @@ def finish_events(session: Session, event_ids: set[int]) -> int:
     """After a batch of articles: merge their events with equal stored ones, then give each
     event left a title and roles computed from all its reports. Returns how many merged away."""
     kept = consolidate_events(session, event_ids)
-    matcher = EntityMatcher.from_session(session)
+    matcher = names_of_events(session, kept)
     for event_id in sorted(kept):
         event = session.get(Event, event_id)
         if event is None:  # merged away by a concurrent seed run
