@@ -8,7 +8,7 @@ sentence names no entity, trigger or date, so a copy reports the same events as 
 (tests/test_bench_ingest.py checks it); here the first copy of each article is checked to
 read as the original plus that sentence. The folder is then seeded twice, each time into a
 fresh database and by a fresh process: by ``kb.ingest.seed_paths``, what ``kb seed`` runs
-(the baseline, one process), and by ``kb.parallel.seed_paths_parallel`` with N worker
+(the baseline, one process), and by ``kb.ingest.seed_paths(..., workers=N)`` with N worker
 processes. It prints articles per second, the ratio, CPU time per article (which, unlike
 the wall clock, other programs on the machine do not inflate), peak memory (``ru_maxrss``)
 of the seeding process and of its largest worker, and the rows each run stored (equal).
@@ -39,7 +39,6 @@ from kb.articles import find_article_files, read_article
 from kb.config import seeds_dir
 from kb.db import get_engine, migrate
 from kb.ingest import seed_paths
-from kb.parallel import seed_paths_parallel
 
 CORPUS = seeds_dir() / "articles"
 DEFAULT_ARTICLES = 5000
@@ -136,10 +135,7 @@ def seed_once(folder: Path, workers: int) -> Run:
     migrate(url)
     engine = get_engine(url)
     started, parent_cpu, workers_cpu = time.perf_counter(), _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
-    if workers > 1:
-        report = seed_paths_parallel(engine, [folder], workers)
-    else:
-        report = seed_paths(engine, [folder])
+    report = seed_paths(engine, [folder], workers=workers)
     seconds = time.perf_counter() - started
     parent_cpu = _cpu(resource.RUSAGE_SELF) - parent_cpu
     workers_cpu = _cpu(resource.RUSAGE_CHILDREN) - workers_cpu

@@ -90,14 +90,15 @@ def migrate_command(ctx: typer.Context) -> None:
 @app.command()
 def seed(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Article files (.txt, .md) and folders of them.")],
+    paths: Annotated[list[Path], typer.Argument(help="Article files (.txt, .md, .html) and folders of them.")],
     published: Annotated[
         Optional[str], typer.Option(metavar="YYYY-MM-DD", callback=_parse_date, help="Publication date for files that carry none.")
     ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Processes that read files and extract events (the database writer is one).")] = 1,
 ) -> None:
     """Ingest articles: one transaction each; files already stored are left as they are."""
     migrate(ctx.obj)
-    report = _seed(ctx.obj, paths, published)
+    report = _seed(ctx.obj, paths, published, workers)
     for path, reason in report.failed:
         typer.echo(f"error: {path}: {reason}", err=True)
     typer.echo(
@@ -109,14 +110,14 @@ def seed(
         raise typer.Exit(1)
 
 
-def _seed(url: str, paths: list[Path], published: date | None) -> SeedReport:
+def _seed(url: str, paths: list[Path], published: date | None, workers: int = 1) -> SeedReport:
     engine = get_engine(url)
     if not sys.stderr.isatty():
-        return seed_paths(engine, paths, published)
+        return seed_paths(engine, paths, published, workers=workers)
     files = list(find_article_files(paths))
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("seeding", total=len(files))
-        return seed_paths(engine, files, published, on_file=lambda path: progress.advance(task))
+        return seed_paths(engine, files, published, on_file=lambda path: progress.advance(task), workers=workers)
 
 
 def _filters(

@@ -25,7 +25,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from kb.articles import ArticleFileError, content_hash, find_article_files, read_article
+from kb.articles import content_hash, find_article_files
 from kb.dates import Anchor, ResolvedDate
 from kb.db import session_scope
 from kb.dedup import IDENTIFYING_ROLES, consolidate_events, names_of_events, normalize_roles, retitle_event
@@ -34,6 +34,7 @@ from kb.extract import ExtractedEvent, extract_events
 from kb.gazetteer import sync_gazetteer
 from kb.extract.matcher import MODEL, ORGANIZATION, PERSON, EntityMatcher, EntityRef
 from kb.learning import store_new_entities
+from kb.parallel import prepared_articles
 from kb.models import Article, ArticleCreate, Event, EventKind, EventModel, EventOrganization, EventPerson, Evidence, Role
 from kb.search import index_event
 from kb.years import UNKNOWN_YEAR, complete_year, infer_missing_years
@@ -107,28 +108,30 @@ def seed_paths(
     paths: Iterable[Path],
     published: date | None = None,
     on_file: Callable[[Path], None] | None = None,
+    workers: int = 1,
 ) -> SeedReport:
     """Ingest article files and folders; a file that fails is reported and the rest go in.
 
     The gazetteer is loaded first. ``on_file`` is called after each file (for progress).
+    With ``workers`` > 1, files are read and their events extracted by that many processes
+    (``kb.parallel``), and stored here in the order given: the database is the same.
     """
     report = SeedReport()
     touched: set[int] = set()
     in_transaction(engine, sync_gazetteer)
     with Session(engine) as session:
         matcher = EntityMatcher.from_session(session, reviewed_only=True)
-    for path in find_article_files(paths):
-        try:
-            article = read_article(path, published)
-        except ArticleFileError as exc:
-            report.failed.append((path, exc.reason))
+        stored = set(session.exec(select(Article.content_hash))) if workers > 1 else set()
+    for item in prepared_articles(find_article_files(paths), published, matcher, workers, stored):
+        if item.error is not None:
+            report.failed.append((item.path, item.error))
         else:
-            result = store_article(engine, article, matcher)
-            report.add(path, result)
+            result = store_article(engine, item.article, matcher, item.extracted)
+            report.add(item.path, result)
             if result is not None:
                 touched.update(result.created + result.merged)
         if on_file is not None:
-            on_file(path)
+            on_file(item.path)
     report.years_completed, merged = finish_seeding(engine, touched)
     report.events_merged += merged
     return report

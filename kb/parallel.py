@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,8 +26,6 @@ from sqlmodel import Session, select
 from kb.articles import ArticleFileError, content_hash, find_article_files, read_article
 from kb.extract import ExtractedEvent, extract_events
 from kb.extract.matcher import EntityMatcher
-from kb.gazetteer import sync_gazetteer
-from kb.ingest import SeedReport, finish_seeding, in_transaction, seed_paths, store_article
 from kb.models import Article, ArticleCreate
 
 # Files handed to a worker at a time: small, so that the parent can store the first
@@ -78,41 +76,6 @@ def prepared_articles(
         raise
     finally:
         pool.join()
-
-
-def seed_paths_parallel(
-    engine: sa.Engine,
-    paths: Iterable[Path],
-    workers: int,
-    published: date | None = None,
-    on_file: Callable[[Path], None] | None = None,
-) -> SeedReport:
-    """``seed_paths`` with files read and events extracted by ``workers`` processes.
-
-    The report and the database are the same as ``seed_paths`` gives; ``workers`` <= 1 is
-    ``seed_paths`` itself.
-    """
-    if workers <= 1:
-        return seed_paths(engine, paths, published, on_file)
-    report = SeedReport()
-    touched: set[int] = set()
-    in_transaction(engine, sync_gazetteer)
-    with Session(engine) as session:
-        matcher = EntityMatcher.from_session(session, reviewed_only=True)
-        stored_hashes = set(session.exec(select(Article.content_hash)))
-    for item in prepared_articles(find_article_files(paths), published, matcher, workers, stored_hashes):
-        if item.error is not None:
-            report.failed.append((item.path, item.error))
-        else:
-            result = store_article(engine, item.article, matcher, item.extracted)
-            report.add(item.path, result)
-            if result is not None:
-                touched.update(result.created + result.merged)
-        if on_file is not None:
-            on_file(item.path)
-    report.years_completed, merged = finish_seeding(engine, touched)
-    report.events_merged += merged
-    return report
 
 
 def _start_worker(matcher: EntityMatcher, skip: Collection[str]) -> None:

@@ -12,7 +12,7 @@ from kb.articles import content_hash, find_article_files, read_article
 from kb.db import get_engine
 from kb.extract import extract_events
 from kb.ingest import seed_paths
-from kb.parallel import prepared_articles, seed_paths_parallel
+from kb.parallel import prepared_articles
 from tests.conftest import REPO, SEED_ARTICLES
 
 BENCH = REPO / "bench" / "ingest.py"
@@ -78,7 +78,7 @@ def test_parallel_seeding_stores_exactly_what_serial_seeding_stores(databases, t
     seeded_before = SEED_ARTICLES / "2023-02-24-meta-llama.md"
 
     results = []
-    for seed in (lambda engine: seed_paths(engine, [folder]), lambda engine: seed_paths_parallel(engine, [folder], workers=2)):
+    for seed in (lambda engine: seed_paths(engine, [folder]), lambda engine: seed_paths(engine, [folder], workers=2)):
         url = databases.create(tmp_path)
         try:
             engine = get_engine(url)
