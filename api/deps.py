@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import Depends, Path, Query, Request
+from pydantic import BeforeValidator
 from sqlmodel import Session
 
 from kb.facets import FACETS
@@ -23,13 +25,24 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def _iso_date_text(value):
+    # Pydantic alone reads a number as a Unix time: «from=0» would be 1970-01-01, not a 422.
+    if not isinstance(value, date) and not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+# A date written as YYYY-MM-DD, in a query or a JSON body.
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
+
+
 def timeline_filter(
     model: Annotated[list[str], Query(description="Model name or alias; includes its variants. Repeat for any of several.")] = [],
     org: Annotated[list[str], Query(description="Organization name or alias. Repeat for any of several.")] = [],
     person: Annotated[list[str], Query(description="Person's name or alias. Repeat for any of several.")] = [],
     kind: Annotated[list[EventKind], Query(description="Event kind. Repeat for any of several.")] = [],
-    date_from: Annotated[date | None, Query(alias="from", description="Events that end on or after this date.")] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="Events that start on or before this date.")] = None,
+    date_from: Annotated[IsoDate | None, Query(alias="from", description="Events that end on or after this date.")] = None,
+    date_to: Annotated[IsoDate | None, Query(alias="to", description="Events that start on or before this date.")] = None,
     q: Annotated[
         str | None,
         Query(

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.auth import WriterDep
-from api.deps import RecordId, SessionDep
+from api.deps import IsoDate, RecordId, SessionDep
 from kb import queries
 from kb.audit import event_history
 from kb.editing import EditError, EventPatch, RecordIdValue, RecordNotFound, delete_event, submit_article, update_event
@@ -42,7 +42,7 @@ class ArticleSubmission(BaseModel):
 
     title: Annotated[str, Field(min_length=1, max_length=1000)]
     text: Annotated[str, Field(min_length=1)]
-    published: date | None = Field(default=None, description="Relative dates in the text are read against it.")
+    published: IsoDate | None = Field(default=None, description="Relative dates in the text are read against it.")
     url: Annotated[str, Field(max_length=2000)] | None = None
     source: Annotated[str, Field(max_length=200)] | None = None
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import trafilatura
 import yaml
+from pydantic import ValidationError
 
 from kb.models import Article, ArticleCreate
 
@@ -94,13 +95,13 @@ def _files_under(top: Path) -> Iterator[Path]:
         folder = folders.pop()
         try:
             info = folder.stat()
+            if (info.st_dev, info.st_ino) in seen:
+                continue  # reached again through a symbolic link
+            seen.add((info.st_dev, info.st_ino))
             entries = list(os.scandir(folder))
         except OSError:
             yield folder
             continue
-        if (info.st_dev, info.st_ino) in seen:
-            continue  # reached again through a symbolic link
-        seen.add((info.st_dev, info.st_ino))
         for entry in entries:
             try:
                 is_folder = entry.is_dir()  # follows symbolic links
@@ -108,15 +109,17 @@ def _files_under(top: Path) -> Iterator[Path]:
                 is_folder = False
             if is_folder:
                 folders.append(Path(entry.path))
-            elif entry.name.endswith(ARTICLE_SUFFIXES):
+            elif Path(entry.path).suffix in ARTICLE_SUFFIXES:
                 yield Path(entry.path)
 
 
 def read_article(path: Path, published: date | None = None) -> ArticleCreate:
     """Parse one article file; ``published`` is used when the file carries no date of its own."""
+    limit = max_article_bytes()
+    _check_file(path, limit)
     if path.suffix not in ARTICLE_SUFFIXES:
         raise ArticleFileError(path, f"unsupported file type {path.suffix!r} (expected .txt, .md or .html)")
-    content = _clean_text(path, _decode(path, _read_bytes(path)))
+    content = _clean_text(path, _decode(path, _read_bytes(path, limit)))
     if path.suffix == ".md":
         article = _parse_markdown(path, content)
     elif path.suffix == ".txt":
@@ -154,17 +157,23 @@ def _check_fields(path: Path, article: ArticleCreate) -> None:
             raise ArticleFileError(path, f"field {name!r}: {len(value):,} characters, above the limit of {length:,}")
 
 
-def _read_bytes(path: Path) -> bytes:
-    limit = max_article_bytes()
+def _check_file(path: Path, limit: int) -> None:
+    """Refuse, by ``stat`` alone, what is not a regular file of at most ``limit`` bytes."""
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
             os.scandir(path).close()  # raises why the folder could not be searched, if it cannot
             raise ArticleFileError(path, "a folder, not an article file")
-        if not stat.S_ISREG(info.st_mode):
-            raise ArticleFileError(path, "not a regular file")
-        if info.st_size > limit:
-            raise ArticleFileError(path, _too_large(info.st_size, limit))
+    except OSError as exc:
+        raise ArticleFileError(path, exc.strerror or str(exc)) from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise ArticleFileError(path, "not a regular file")
+    if info.st_size > limit:
+        raise ArticleFileError(path, _too_large(info.st_size, limit))
+
+
+def _read_bytes(path: Path, limit: int) -> bytes:
+    try:
         with path.open("rb") as file:
             raw = file.read(limit + 1)  # the file may have grown since stat
     except OSError as exc:
@@ -210,7 +219,7 @@ def _parse_plain(path: Path, content: str) -> ArticleCreate:
         raise ArticleFileError(path, "empty file")
     if not body:
         raise ArticleFileError(path, "line 2: no body after the headline")
-    return ArticleCreate(title=title, text=body)
+    return _article(path, title=title, text=body)
 
 
 def _parse_html(path: Path, content: str) -> ArticleCreate:
@@ -235,7 +244,8 @@ def _parse_html(path: Path, content: str) -> ArticleCreate:
         title, text = first_line.strip(), rest.strip()
     if not text:
         raise ArticleFileError(path, "the HTML page has a headline but no body text")
-    return ArticleCreate(
+    return _article(
+        path,
         title=title,
         text=text,
         url=document.url,
@@ -271,7 +281,8 @@ def _parse_markdown(path: Path, content: str) -> ArticleCreate:
     for field in ("url", "source"):
         if meta.get(field) is not None and not isinstance(meta[field], str):
             raise ArticleFileError(path, f"field {field!r}: expected text")
-    return ArticleCreate(
+    return _article(
+        path,
         title=title.strip(),
         text=body,
         url=meta.get("url"),
@@ -279,6 +290,15 @@ def _parse_markdown(path: Path, content: str) -> ArticleCreate:
         language=str(meta.get("language") or "ru"),
         published=_published(path, meta.get("published"), "field 'published'"),
     )
+
+
+def _article(path: Path, **fields) -> ArticleCreate:
+    try:
+        return ArticleCreate(**fields)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        raise ArticleFileError(path, f"field {field!r}: {error['msg']}") from None
 
 
 def _published(path: Path, value, label: str) -> date | None:

@@ -2,11 +2,12 @@
 
 Ingestion joins a report to a stored event as it goes (``kb.ingest``); which reports meet
 first depends on the order of the articles, and a year completed later can make two stored
-events equal. ``consolidate_events`` closes the gap after a seeding run: it merges every
-pair of events that are the same (same kind, a shared identifying participant, compatible
-dates), keeping the one with the most precise date, with every source's evidence and
-links, and then gives each event touched a title and roles computed from all its links,
-so that the knowledge base is the same for any order of the same articles.
+events equal. ``consolidate_events`` closes the gap, in each article's transaction and again
+at the end of a seeding run: it merges every pair of events that are the same (same kind, a
+shared identifying participant, compatible dates), keeping the one with the most precise
+date, with every source's evidence and links, and then gives each event touched a title and
+roles computed from all its links, so that the knowledge base is the same for any order of
+the same articles (but for which report's words a date keeps, when two give the same date).
 """
 
 from __future__ import annotations

@@ -9,15 +9,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import math
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from kb.event_lists import events_from_rows, json_lists_column
+from kb.event_lists import event_document_column, events_from_documents
 from kb.facets import FACETS, facet_counts
 from kb.models import (
     AIModel,
@@ -26,9 +25,6 @@ from kb.models import (
     AuditEntry,
     Event,
     EventKind,
-    EventModel,
-    EventOrganization,
-    EventPerson,
     Evidence,
     Organization,
     Person,
@@ -49,7 +45,8 @@ from kb.records import (
     list_organizations,
     list_people,
 )
-from kb.search import MAX_QUERY_WORDS, matching_event_ids, search_terms
+from kb.search import MAX_QUERY_WORDS, search_terms
+from kb.selection import EventSelection, event_selection, tested_sets
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -74,6 +71,7 @@ __all__ = [
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
+_SMALL_PAGE = 100  # rows read in one query (see _rows)
 
 
 class QueryError(ValueError):
@@ -174,9 +172,9 @@ def timeline(
     unknown = [name for name in facets if name not in FACETS]
     if unknown:
         raise QueryError("facets", f"no facet {unknown[0]!r}; facets are {', '.join(FACETS)}")
-    selection = _selection(session, filters)
-    rows, following = _page_of_rows(session, filters, selection, limit, cursor, _with_lists(session))
-    page = TimelinePage(items=events_from_rows(rows), next=following)
+    selection = event_selection(session, filters)
+    rows, following = _page_of_rows(session, filters, selection, limit, cursor, _documents(session))
+    page = TimelinePage(items=events_from_documents(row.document for row in rows), next=following)
     if facets:
         page.facets = facet_counts(session, select(Event.id).where(*selection.conditions()), facets)
     return page
@@ -184,13 +182,13 @@ def timeline(
 
 def iter_timeline(session: Session, filters: TimelineFilter, page_size: int = 500) -> Iterator[EventPublic]:
     """Every event of a timeline, page by page, so that memory stays flat for any size."""
-    for rows in iter_timeline_rows(session, filters, _with_lists(session), page_size):
-        yield from events_from_rows(rows)
+    for rows in iter_timeline_rows(session, filters, _documents(session), page_size):
+        yield from events_from_documents(row.document for row in rows)
 
 
-def _with_lists(session: Session) -> sa.Select:
-    """Every column of ``event``, and its organizations, models, people and sources (see ``kb.event_lists``)."""
-    return select(*Event.__table__.columns, json_lists_column(session.get_bind().dialect.name))
+def _documents(session: Session) -> sa.Select:
+    """Events as JSON documents, with their lists, built by the database (see ``kb.event_lists``)."""
+    return select(col(Event.id), col(Event.date_start), event_document_column(session.get_bind().dialect.name))
 
 
 def iter_timeline_rows(session: Session, filters: TimelineFilter, columns: sa.Select, page_size: int = 500) -> Iterator[list[sa.Row]]:
@@ -198,10 +196,12 @@ def iter_timeline_rows(session: Session, filters: TimelineFilter, columns: sa.Se
 
     ``columns`` is a select from ``event`` with no WHERE or ORDER BY; it must include
     ``event.id`` and ``event.date_start``, and may hold correlated subqueries (``kb.event_lists``):
-    they are computed for the events of the page only.
+    they are computed for the events of the page only. Pages may be larger than ``MAX_LIMIT``,
+    which bounds what a client asks for, not what the library reads.
     """
-    _check_limit(page_size)
-    selection = _selection(session, filters)
+    if page_size < 1:
+        raise ValueError(f"page_size must be positive, not {page_size}")
+    selection = event_selection(session, filters)
     cursor = None
     while True:
         rows, cursor = _page_of_rows(session, filters, selection, page_size, cursor, columns)
@@ -216,12 +216,12 @@ def _check_limit(limit: int) -> None:
 
 
 def _page_of_rows(
-    session: Session, filters: TimelineFilter, selection: _Selection, limit: int, cursor: str | None, columns: sa.Select
+    session: Session, filters: TimelineFilter, selection: EventSelection, limit: int, cursor: str | None, columns: sa.Select
 ) -> tuple[list[sa.Row], str | None]:
     """A page of rows of ``columns`` and the cursor of the next page (None on the last)."""
     fingerprint = filters.fingerprint()
     position = _Position.decode(cursor, fingerprint) if cursor else None
-    tested = _tested_sets(session, selection, limit)
+    tested = tested_sets(session, selection, limit)
     # With a set to start from, SQLite reads its events and sorts them; PostgreSQL computes
     # expensive columns after sorting anyway.
     sorting = session.get_bind().dialect.name == "sqlite" and len(tested) < len(selection.sets)
@@ -239,10 +239,8 @@ def _page(
     """Up to ``size`` events after ``after``: dated ones by (start, id), then undated ones by id.
 
     Two plain keyset queries rather than one ``ORDER BY CASE``: each can walk an index
-    (``ix_event_chronology``, the primary key) and stop after ``size`` rows. When the database
-    will rather sort (``sorting``: the events come from a set), the page's ids are found first
-    and ``columns`` read for them only: SQLite computes a row's columns before sorting it,
-    which for the correlated lists of ``kb.event_lists`` is a waste on every row left out.
+    (``ix_event_chronology``, the primary key) and stop after ``size`` rows. ``sorting``: the
+    database will rather read the events of a set and sort them (see ``_rows``).
     """
     direction = sa.desc if newest_first else sa.asc
     events: list[sa.Row] = []
@@ -262,140 +260,18 @@ def _page(
 
 
 def _rows(session: Session, columns: sa.Select, conditions: list, order: tuple, size: int, sorting: bool) -> list[sa.Row]:
-    """The first ``size`` rows of ``columns`` that meet ``conditions``, in ``order``."""
-    if not sorting:
-        return session.connection().execute(columns.where(*conditions).order_by(*order).limit(size)).all()
-    page = select(Event.id).where(*conditions).order_by(*order).limit(size).subquery()
-    return session.connection().execute(columns.join(page, page.c.id == col(Event.id)).order_by(*order)).all()
+    """The first ``size`` rows of ``columns`` that meet ``conditions``, in ``order``.
 
-
-# --- which events: the filters as SQL ------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class _EventSet:
-    """The events a filter admits by id: those linked to some entities, or matching a search."""
-
-    ids: sa.Select  # their ids, for the database to start from
-    test: sa.ColumnElement[bool]  # whether the event at hand is one of them, which no index can start from
-    members: sa.Select  # a row per member (per link, per match), cheap to count
-
-
-@dataclass(frozen=True)
-class _Selection:
-    """A timeline's filters as SQL: conditions on the events' rows, and sets the events must be in."""
-
-    filters: TimelineFilter
-    sets: tuple[_EventSet, ...]
-
-    def conditions(self, tested: Collection[_EventSet] = ()) -> list[sa.ColumnElement[bool]]:
-        """The WHERE clauses; the sets in ``tested`` are only tested, event by event (see ``_tested_sets``).
-
-        When every set is tested, the query walks the chronology index, and the conditions on
-        an event's row go last, in a subquery: SQLite tests a correlated subquery after every
-        other condition, and a plain condition on the row would read the row of every event
-        walked past, not only of those in the sets (for ``from``, ten times the work).
-        """
-        filters = self.filters
-        chronology = [col(Event.date_start) <= filters.date_to] if filters.date_to else []
-        memberships = [event_set.test if event_set in tested else col(Event.id).in_(event_set.ids) for event_set in self.sets]
-        on_row = _row_conditions(filters, Event.__table__)
-        if on_row and self.sets and len(tested) == len(self.sets):
-            row = Event.__table__.alias("row")
-            on_row = [sa.exists().where(row.c.id == col(Event.id), *_row_conditions(filters, row))]
-        return [*chronology, *memberships, *on_row]
-
-
-def _row_conditions(filters: TimelineFilter, event: sa.FromClause) -> list[sa.ColumnElement[bool]]:
-    """The filters an event's row answers, on ``event`` (the table or an alias of it)."""
-    conditions = []
-    if filters.kinds:
-        conditions.append(event.c.kind.in_(filters.kinds))
-    if filters.date_from:
-        conditions.append(event.c.date_end >= filters.date_from)
-    if filters.min_confidence is not None:
-        conditions.append(event.c.confidence >= filters.min_confidence)
-    return conditions
-
-
-def _tested_sets(session: Session, selection: _Selection, limit: int) -> tuple[_EventSet, ...]:
-    """The sets a page query should only test its events against, so that it starts from the right place.
-
-    A page can start from a set, reading each of its events and sorting them: a row lookup
-    per member. Or it can walk the chronology index, testing each event: as many tests as it
-    takes to fill the page, about ``limit * events / members``. On SQLite a lookup costs about
-    five tests, so the two cost the same near ``members = sqrt(limit * events / 5)``. SQLite has
-    no statistics to choose by: it starts from the first set it meets (for GPT-4, ten thousand
-    lookups to show fifty). So the smallest set is counted, up to that size, and starts the
-    query when it is smaller; otherwise every set is tested. PostgreSQL's planner estimates
-    the sizes itself.
+    A small page that the database finds in order is read in one go. Otherwise the page's ids
+    are found first, and ``columns`` read for them alone: SQLite computes a row's columns
+    before sorting it, which for the correlated lists of ``kb.event_lists`` is a waste on every
+    row left out; and it reads the ids in id order, where the links of consecutive events lie
+    together (for a page of an export, a tenth less work).
     """
-    if not selection.sets or session.get_bind().dialect.name != "sqlite":
-        return ()
-    events = session.exec(select(func.max(Event.id))).one() or 0
-    threshold = math.isqrt(events * (limit + 1) // 5)
-    sizes = [
-        session.exec(select(func.count()).select_from(event_set.members.limit(threshold).subquery())).one()
-        for event_set in selection.sets
-    ]
-    smallest = min(range(len(sizes)), key=sizes.__getitem__)
-    if sizes[smallest] >= threshold:
-        return selection.sets
-    return tuple(event_set for i, event_set in enumerate(selection.sets) if i != smallest)
-
-
-def _selection(session: Session, filters: TimelineFilter) -> _Selection:
-    """The SQL that selects a timeline's events; entity names are looked up by the database, in the same query."""
-    sets = []
-    if filters.models:
-        sets.append(_linked(EventModel, col(EventModel.model_id), _models_with_variants(_named(col(Alias.model_id), filters.models))))
-    if filters.model_ids:
-        sets.append(_linked(EventModel, col(EventModel.model_id), _models_with_variants(filters.model_ids)))
-    if filters.organizations:
-        sets.append(_linked(EventOrganization, col(EventOrganization.organization_id), _named(col(Alias.organization_id), filters.organizations)))
-    if filters.organization_ids:
-        sets.append(_linked(EventOrganization, col(EventOrganization.organization_id), filters.organization_ids))
-    if filters.people:
-        named = _named(col(Alias.person_id), filters.people)
-        by_name = select(Person.id).where(sa.or_(col(Person.id).in_(named), col(Person.name).in_(filters.people)))
-        sets.append(_linked(EventPerson, col(EventPerson.person_id), by_name))
-    if filters.person_ids:
-        sets.append(_linked(EventPerson, col(EventPerson.person_id), filters.person_ids))
-    if filters.q is not None:
-        matches = matching_event_ids(session.get_bind().dialect.name, search_terms(filters.q))
-        # Tested against all the matches, read once: asking the full-text index about each event costs more.
-        sets.append(_EventSet(matches, _unindexed(col(Event.id)).in_(matches), matches))
-    return _Selection(filters, tuple(sets))
-
-
-def _linked(link, link_entity_id: sa.ColumnElement, entity_ids: sa.Select | Sequence[int]) -> _EventSet:
-    """The events linked through the table ``link`` to any of ``entity_ids``."""
-    linked = link_entity_id.in_(entity_ids)
-    return _EventSet(
-        select(link.event_id).where(linked),
-        # The link table's primary key (event, entity) answers this with one index probe.
-        sa.exists().where(col(link.event_id) == col(Event.id), linked),
-        select(link_entity_id).where(linked),
-    )
-
-
-def _unindexed(column: sa.ColumnElement) -> sa.ColumnElement:
-    """``column`` as an expression no index can serve, so that the planner only tests it row by row."""
-    return column + 0
-
-
-def _named(alias_owner: sa.ColumnElement, names: Sequence[str]) -> sa.Select:
-    """The ids of the entities that any of ``names`` is an alias of (case and punctuation folded)."""
-    return select(alias_owner).where(col(Alias.key).in_(sorted({alias_key(name) for name in names})), alias_owner.is_not(None))
-
-
-def _models_with_variants(model_ids: sa.Select | Sequence[int]) -> sa.Select:
-    """The ids of the models and of every model below them in their families (LLaMA: LLaMA-13B, ...)."""
-    roots = select(AIModel.id).where(col(AIModel.id).in_(model_ids))
-    family = roots.cte(recursive=True)
-    # UNION, not UNION ALL: a model met twice ends the recursion, even in a cyclic family.
-    family = family.union(select(AIModel.id).join(family, col(AIModel.family_id) == family.c.id))
-    return select(family.c.id)
+    if not sorting and size <= _SMALL_PAGE:
+        return session.connection().execute(columns.where(*conditions).order_by(*order).limit(size)).all()
+    page = select(Event.id).where(*conditions).order_by(*order).limit(size)
+    return session.connection().execute(columns.where(col(Event.id).in_(page)).order_by(*order)).all()
 
 
 def people_named(session: Session, name: str) -> list[Person]:

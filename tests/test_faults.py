@@ -19,7 +19,6 @@ timestamps aside), and the next cycle starts again from an empty knowledge base.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -39,6 +38,7 @@ from tests.reliability import (
     differences,
     evidence_by_article,
     exited,
+    record_summary,
     write_small_corpus,
 )
 
@@ -128,7 +128,7 @@ def test_seeding_killed_at_random_points_leaves_whole_articles_and_a_rerun_compl
     # The kills fell all along the run: before the first article, between, and after the last.
     assert min(articles_at_kill) < SMALL_CORPUS_SIZE // 2 and max(articles_at_kill) > SMALL_CORPUS_SIZE // 2
     assert completed_runs > 0
-    _summary(
+    record_summary(
         "faults", engine=databases.engine_name, kills=kills, completed_runs=completed_runs,
         articles_at_kill=articles_at_kill, full_run_seconds=round(full_run, 2),
     )
@@ -145,11 +145,3 @@ def test_seeding_in_two_runs_gives_what_one_run_gives(databases, tmp_path, corpu
     assert differences(content_snapshot(one_run), content_snapshot(two_runs)) == []
     for url in (one_run, two_runs):
         databases.drop(url)
-
-
-def _summary(name: str, **figures) -> None:
-    """Append the figures of a run to ``$KB_RELIABILITY_SUMMARY`` (JSON lines), when it is set."""
-    target = os.environ.get("KB_RELIABILITY_SUMMARY")
-    if target:
-        with open(target, "a", encoding="utf-8") as file:
-            file.write(json.dumps({"test": name, **figures}, ensure_ascii=False) + "\n")

@@ -1,0 +1,180 @@
+"""Each event's organizations, models, people and sources, computed in the query that reads the events.
+
+A timeline page shows events with their lists. Read separately, the lists cost four more
+queries and hundreds of Python objects per page; here each list is a correlated subquery of
+the page query, built by the database: whole JSON documents for ``EventPublic``
+(``event_document_column``, ``events_from_documents``), and joined text for the CSV export
+(``text_list_columns``). The order of each list is that of ``kb.records.events_public``:
+PostgreSQL orders inside the aggregate (``json_agg``, ``string_agg``); SQLite before 3.44
+cannot, and aggregates an ordered subquery (``json_group_array``, ``group_concat``), whose
+order it keeps (tests/test_timeline_reading.py checks both against ``events_public``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sqlalchemy as sa
+from pydantic import TypeAdapter
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlmodel import col, func
+
+from kb.models import AIModel, Article, Event, EventModel, EventOrganization, EventPerson, Evidence, Organization, Person
+from kb.public import EventPublic
+
+# Between the items of a list as text: the ASCII unit separator, which no name or URL holds.
+SEPARATOR = "\x1f"
+
+
+@dataclass(frozen=True)
+class _List:
+    """One list of an event: the rows it reads, their order, their fields as JSON and as text."""
+
+    name: str
+    source: sa.FromClause
+    of_event: sa.ColumnElement[bool]
+    order_by: tuple[sa.ColumnElement, ...]
+    fields: dict[str, sa.ColumnElement]
+    text: sa.ColumnElement
+
+
+def _lists() -> tuple[_List, ...]:
+    # The URL a source shows: the article's, else its file name (``url or file_name``).
+    url = func.coalesce(func.nullif(col(Article.url), ""), col(Article.file_name))
+    return (
+        _List(
+            "organizations",
+            sa.join(EventOrganization, Organization, col(Organization.id) == col(EventOrganization.organization_id)),
+            col(EventOrganization.event_id) == col(Event.id),
+            (col(EventOrganization.role), col(Organization.name)),
+            {"id": col(Organization.id), "name": col(Organization.name), "role": col(EventOrganization.role)},
+            col(Organization.name),
+        ),
+        _List(
+            "models",
+            sa.join(EventModel, AIModel, col(AIModel.id) == col(EventModel.model_id)),
+            col(EventModel.event_id) == col(Event.id),
+            (col(AIModel.name),),
+            {"id": col(AIModel.id), "name": col(AIModel.name)},
+            col(AIModel.name),
+        ),
+        _List(
+            "people",
+            sa.join(EventPerson, Person, col(Person.id) == col(EventPerson.person_id)),
+            col(EventPerson.event_id) == col(Event.id),
+            (col(EventPerson.role), col(Person.name)),
+            {"id": col(Person.id), "name": col(Person.name), "role": col(EventPerson.role)},
+            col(Person.name),
+        ),
+        _List(
+            "sources",
+            sa.join(Evidence, Article, col(Article.id) == col(Evidence.article_id)),
+            col(Evidence.event_id) == col(Event.id),
+            (col(Article.published), col(Evidence.id)),
+            {
+                "article_id": col(Article.id),
+                "title": col(Article.title),
+                "url": url,
+                "published": col(Article.published),
+                "quote": col(Evidence.quote),
+                "char_start": col(Evidence.char_start),
+                "char_end": col(Evidence.char_end),
+            },
+            func.coalesce(url, ""),
+        ),
+    )
+
+
+_LISTS = _lists()
+
+
+def _key_values(fields: dict[str, sa.ColumnElement]) -> list[sa.ColumnElement]:
+    return [value for key, field in fields.items() for value in (sa.literal_column(f"'{key}'"), field)]
+
+
+def _json_array(dialect: str, spec: _List) -> sa.ColumnElement:
+    if dialect == "postgresql":
+        item = _json_object(dialect, spec.fields)
+        array = func.coalesce(func.json_agg(aggregate_order_by(item, *spec.order_by)), sa.literal_column("'[]'::json"))
+        return sa.select(array).select_from(spec.source).where(spec.of_event).scalar_subquery()
+    _check(dialect)
+    item = _json_object(dialect, spec.fields).label("item")
+    ordered = sa.select(item).select_from(spec.source).where(spec.of_event).order_by(*spec.order_by).correlate(Event).subquery()
+    # json(): the items reach the aggregate as text, and are JSON again.
+    return sa.select(func.json_group_array(func.json(ordered.c.item))).scalar_subquery()
+
+
+def _joined_text(dialect: str, spec: _List) -> sa.ColumnElement:
+    separator = sa.literal(SEPARATOR)
+    if dialect == "postgresql":
+        joined = func.string_agg(spec.text, aggregate_order_by(separator, *spec.order_by))
+        return sa.select(joined).select_from(spec.source).where(spec.of_event).scalar_subquery()
+    _check(dialect)
+    ordered = sa.select(spec.text.label("item")).select_from(spec.source).where(spec.of_event).order_by(*spec.order_by)
+    ordered = ordered.correlate(Event).subquery()
+    return sa.select(func.group_concat(ordered.c.item, separator)).scalar_subquery()
+
+
+def _check(dialect: str) -> None:
+    if dialect != "sqlite":
+        raise NotImplementedError(f"per-event lists are not available on {dialect}")
+
+
+@lru_cache(maxsize=4)
+def event_document_column(dialect: str) -> sa.Label:
+    """A correlated column for a select from ``event``: the event as the text of a JSON document.
+
+    The document has the shape of ``EventPublic``, its lists included, so that a page of
+    events is parsed and validated in one call (``events_from_documents``).
+    """
+    date = _json_object(
+        dialect,
+        {
+            "start": col(Event.date_start),
+            "end": col(Event.date_end),
+            "precision": col(Event.precision),
+            "modifier": col(Event.modifier),
+            "text": col(Event.date_text),
+            "value": col(Event.date_value),
+            "year_inferred": col(Event.year_inferred),
+            "year_inference_reason": col(Event.year_inference_reason),
+        },
+    )
+    # SQLite writes a REAL in JSON with 15 digits, which may not read back as the same float; 17 do.
+    confidence = col(Event.confidence) if dialect == "postgresql" else func.json(func.printf("%!.17g", col(Event.confidence)))
+    document = _json_object(
+        dialect,
+        {
+            "id": col(Event.id),
+            "kind": col(Event.kind),
+            "title": col(Event.title),
+            "date": date,
+            "confidence": confidence,
+            **{spec.name: _json_array(dialect, spec) for spec in _LISTS},
+        },
+    )
+    return (sa.cast(document, sa.Text) if dialect == "postgresql" else document).label("document")
+
+
+def _json_object(dialect: str, fields: dict[str, sa.ColumnElement]) -> sa.ColumnElement:
+    return (func.json_build_object if dialect == "postgresql" else func.json_object)(*_key_values(fields))
+
+
+def text_list_columns(dialect: str, names: Iterable[str]) -> list[sa.Label]:
+    """Correlated columns for a select from ``event``: the lists ``names`` as text, items joined by ``SEPARATOR``.
+
+    Organizations and models give names, sources URLs (else file names, else ""); an empty
+    list gives NULL.
+    """
+    specs = {spec.name: spec for spec in _LISTS}
+    return [_joined_text(dialect, specs[name]).label(name) for name in names]
+
+
+_EVENTS = TypeAdapter(list[EventPublic])
+
+
+def events_from_documents(documents: Iterable[str]) -> list[EventPublic]:
+    """Events from their ``event_document_column``s, parsed and validated in one call."""
+    return _EVENTS.validate_json("[" + ",".join(documents) + "]")
