@@ -30,6 +30,8 @@ SPEAKER_DAYS = frozenset({"сегодня", "вчера", "завтра", "на�
 _QUOTED = re.compile(r"«[^«»]*»")
 # Nouns that name a model without its name.
 MODEL_NOUNS = frozenset({"модель", "нейросеть", "вес"})
+# How many words after a release verb its doer may stand and make it a leak («выложил аноним»).
+THIRD_PARTY_AFTER = 2
 # Nouns that stand for the company a story is about.
 COMPANY_NOUNS = frozenset({"стартап", "компания"})
 # Verbs of speech: the person before one comments on a change.
@@ -195,6 +197,11 @@ def is_principal(ref: EntityRef, matcher: EntityMatcher) -> bool:
     return ref.is_model or (ref.is_organization and matcher.org_kinds.get(ref.id) is not OrganizationKind.platform)
 
 
+def is_hosting_place(tokens: list[Token], entity: EntityMention) -> bool:
+    """«на Hugging Face», «на GitHub»: where a model is put, not who puts it."""
+    return entity.entity.is_organization and entity.first_token > 0 and tokens[entity.first_token - 1].lemma == "на"
+
+
 def find_mentions(
     sentence: Sentence,
     matcher: EntityMatcher,
@@ -252,11 +259,17 @@ def _as_leak_if_third_party(mention: Mention, lexicon: Lexicon, matcher: EntityM
     if mention.kind is not EventKind.release:
         return mention
     tokens = mention.sentence.tokens
-    before = range(mention.first, mention.trigger.token_index)
-    acting = [m for m in mention.entities(matcher) if m.entity.is_organization and m.first_token < mention.trigger.token_index]
-    if acting or not any(tokens[i].lemma in lexicon.third_party for i in before):
+    # Russian puts the doer after the verb as often as before it («её опубликовал пользователь»).
+    doer = range(mention.first, min(mention.last, mention.trigger.token_index + THIRD_PARTY_AFTER) + 1)
+    acting = [
+        m
+        for m in mention.entities(matcher)
+        if m.entity.is_organization and m.first_token < mention.trigger.token_index and not is_hosting_place(tokens, m)
+    ]
+    if acting or not any(tokens[i].lemma in lexicon.third_party for i in doer):
         return mention
-    if not any(m.entity.is_model for m in mention.entities(matcher)):
+    scope = tokens[mention.first : mention.last + 1]
+    if not any(m.entity.is_model for m in mention.entities(matcher)) and not any(t.lemma in MODEL_NOUNS for t in scope):
         return mention
     return replace(mention, trigger=replace(mention.trigger, kind=EventKind.leak))
 

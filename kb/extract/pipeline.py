@@ -18,7 +18,7 @@ from datetime import date
 from kb.dates import ResolvedDate
 from kb.extract.clusters import Cluster, cluster_mentions, date_from_story
 from kb.extract.matcher import EntityMatcher, EntityMention, NewEntity
-from kb.extract.mentions import Mention, Sentence, analyse, is_media, participants_of
+from kb.extract.mentions import MODEL_EVENTS, Mention, Sentence, analyse, is_hosting_place, is_media, participants_of
 from kb.extract.model_names import learn_model_names
 from kb.extract.people import learn_people_and_organizations
 from kb.lexicon import Lexicon, load_lexicon
@@ -151,7 +151,7 @@ def _confidence(cluster: Cluster, lexicon: Lexicon) -> float:
 def _role(mention: Mention, entity: EntityMention, matcher: EntityMatcher) -> Role:
     kind, trigger = mention.kind, mention.trigger
     org_kind = matcher.org_kinds.get(entity.entity.id)
-    if org_kind is OrganizationKind.platform:
+    if org_kind is OrganizationKind.platform or (kind in MODEL_EVENTS and is_hosting_place(mention.sentence.tokens, entity)):
         return Role.platform
     if org_kind is OrganizationKind.regulator:
         return Role.regulator
