@@ -49,6 +49,16 @@ def lemma(word: str) -> str:
     return alias_key(morph_analyzer().parse(word.lower())[0].normal_form)
 
 
+@lru_cache(maxsize=50_000)
+def is_future_tense(word: str) -> bool:
+    """Whether a Russian verb form speaks of the future («выпустит», «станет», «будет»).
+
+    >>> is_future_tense("станет"), is_future_tense("стала")
+    (True, False)
+    """
+    return _CYRILLIC.search(word) is not None and "futr" in morph_analyzer().parse(word.lower())[0].tag
+
+
 @dataclass(frozen=True, slots=True)
 class Token:
     text: str

@@ -19,7 +19,7 @@ from kb.dates import Anchor, ResolvedDate, find_dates, interval_for_value
 from kb.lexicon import Lexicon, Trigger
 from kb.extract.matcher import EntityMatcher, EntityMention, EntityRef
 from kb.models import EventKind, OrganizationKind
-from kb.names import Token, tokenize
+from kb.names import Token, is_future_tense, tokenize
 
 # Prepositions before a person who accompanies a personnel change rather than makes it.
 COMPANION_PREPOSITIONS = frozenset({"с", "за", "вместе", "вслед", "для", "от", "у", "к"})
@@ -237,6 +237,7 @@ def find_mentions(
     mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in kept]
     mentions = [m for m in mentions if not any(t.lemma in lexicon.plan for t in sentence.tokens[m.first : m.last + 1])]
     mentions = [_as_regulation_if_by_regulator(_as_leak_if_third_party(m, lexicon, matcher), matcher) for m in mentions]
+    mentions = [_as_announcement_if_future(m) for m in mentions]
     mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
     mentions = [_with_lead_actors(m, lead_actors, matcher) for m in mentions]
     return [m for m in mentions if _has_principal(m, matcher)]
@@ -251,6 +252,17 @@ def _as_regulation_if_by_regulator(mention: Mention, matcher: EntityMatcher) -> 
     if actors and all(matcher.org_kinds.get(m.entity.id) is OrganizationKind.regulator for m in actors):
         return replace(mention, trigger=replace(mention.trigger, kind=EventKind.regulation))
     return mention
+
+
+def _as_announcement_if_future(mention: Mention) -> Mention:
+    """«Haiku станет доступна позже», «модель выйдет осенью»: a release still to come is announced."""
+    if mention.kind is not EventKind.release:
+        return mention
+    tokens = mention.sentence.tokens
+    verb = mention.trigger.token_index
+    if not any(is_future_tense(t.text) for t in tokens[max(mention.first, verb - 1) : verb + 1]):
+        return mention
+    return replace(mention, trigger=replace(mention.trigger, kind=EventKind.announcement))
 
 
 def _as_leak_if_third_party(mention: Mention, lexicon: Lexicon, matcher: EntityMatcher) -> Mention:
