@@ -179,18 +179,17 @@ def _predicted_events(session: Session, article_id: int, names: _Names) -> list[
 
 
 def _score_article(article: GoldArticle, predicted: list[PredictedEvent], names: _Names, result: Evaluation) -> None:
-    unmatched = list(predicted)
-    for gold in sorted(article.events, key=lambda g: g.kind.value):
-        candidates = [p for p in unmatched if p.kind is gold.kind and _dates_agree(p, gold) and _shared(p, gold, names)]
+    golds = sorted(article.events, key=lambda g: g.kind.value)
+    matches = _best_matching(golds, predicted, names)
+    unmatched = [p for i, p in enumerate(predicted) if i not in matches.values()]
+    for g, gold in enumerate(golds):
         score = result.by_kind[gold.kind]
-        if not candidates:
+        if g not in matches:
             score.false_negatives += 1
             result.misses.append(f"{article.article}: {_describe_gold(gold)}")
             continue
-        match = max(candidates, key=lambda p: _shared(p, gold, names))
-        unmatched.remove(match)
         score.true_positives += 1
-        _score_details(gold, match, names, result)
+        _score_details(gold, predicted[matches[g]], names, result)
     for event in unmatched:
         result.by_kind.setdefault(event.kind, KindScore()).false_positives += 1
         result.false_events.append(f"{article.article}: {_describe_predicted(event)}")
@@ -203,6 +202,37 @@ def _score_article(article: GoldArticle, predicted: list[PredictedEvent], names:
         principal_orgs = {org for org, roles in event.organizations.items() if roles - {Role.reporter, Role.developer}}
         if principal_orgs & passing_orgs or event.models & passing_models:
             result.passing_violations.append(f"{article.article}: {_describe_predicted(event)}")
+
+
+def _best_matching(golds: list[GoldEvent], predicted: list[PredictedEvent], names: _Names) -> dict[int, int]:
+    """Gold index -> predicted index, one to one, as many pairs as possible (augmenting paths),
+    each gold event preferring the predictions that share its people, then the most entities.
+
+    Matching gold events one by one in a fixed order can let a loose prediction take the gold
+    event that only another prediction could match, and score a hit as a miss plus a false event.
+    """
+    candidates = [
+        sorted(
+            (i for i, p in enumerate(predicted) if p.kind is gold.kind and _dates_agree(p, gold) and _shared(p, gold, names)),
+            # People first: an event about the gold event's person is the better match.
+            key=lambda i: (-len({j for n in gold.people for j in names.person_ids(n)} & predicted[i].people), -_shared(predicted[i], gold, names)),
+        )
+        for gold in golds
+    ]
+    gold_of: dict[int, int] = {}
+
+    def augment(g: int, seen: set[int]) -> bool:
+        for i in candidates[g]:
+            if i not in seen:
+                seen.add(i)
+                if i not in gold_of or augment(gold_of[i], seen):
+                    gold_of[i] = g
+                    return True
+        return False
+
+    for g in range(len(golds)):
+        augment(g, set())
+    return {g: i for i, g in gold_of.items()}
 
 
 def _shared(predicted: PredictedEvent, gold: GoldEvent, names: _Names) -> int:

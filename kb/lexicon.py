@@ -31,6 +31,7 @@ class Lexicon:
     hedge: frozenset[str]
     plan: frozenset[str]
     third_party: frozenset[str]
+    circumstance: frozenset[str]
     departure: frozenset[str]
 
     def triggers(self, tokens: list[Token]) -> list[Trigger]:
@@ -90,6 +91,6 @@ def load_lexicon() -> Lexicon:
         words=words,
         phrases=phrases,
         receiver_first=frozenset(receiver_first),
-        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan", "third_party")},
+        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan", "third_party", "circumstance")},
         departure=frozenset(" ".join(alias_key(w) for w in p.split()) for p in data["personnel"].get("departure", [])),
     )

@@ -130,3 +130,40 @@ def test_two_kinds_in_one_sentence_keep_their_own_clauses(matcher):
     assert _models(matcher, by_kind[EventKind.release]) == ["Llama 2"]
     assert _models(matcher, by_kind[EventKind.partnership]) == []
     assert by_kind[EventKind.release].date.start == date(2023, 7, 18)
+
+
+def test_a_model_promised_for_later_is_announced_on_the_day_of_its_release(matcher):
+    events = _events(
+        matcher,
+        "Новое семейство моделей",
+        "Anthropic 4 марта 2024 года представила Claude 3 в трёх версиях: Haiku, Sonnet и Opus.\n"
+        "Opus и Sonnet уже доступны через API. Haiku станет доступна позже.",
+    )
+    by_kind = {e.kind: e for e in events}
+    assert set(by_kind) == {EventKind.release, EventKind.announcement}
+    assert _models(matcher, by_kind[EventKind.announcement]) == ["Claude 3 Haiku"]
+    assert by_kind[EventKind.announcement].date.start == date(2024, 3, 4)
+
+
+def test_a_third_party_named_after_the_verb_makes_a_leak_on_a_platform(matcher):
+    (event,) = _events(
+        matcher,
+        "Веса Mistral в сети",
+        "Модель Mistral 7B появилась на Hugging Face 28 января: её опубликовал пользователь под ником Dev.",
+    )
+    assert event.kind is EventKind.leak
+    assert _org(matcher, event, "Hugging Face") is Role.platform
+
+
+def test_a_threat_is_not_an_event(matcher):
+    assert _events(matcher, "Кризис", "Грег Брокман 20 ноября пригрозил перейти в Microsoft вслед за коллегами.") == []
+
+
+def test_an_event_noun_told_as_a_circumstance_is_not_news(matcher):
+    events = _events(
+        matcher,
+        "OpenAI выпустила GPT-4 Turbo",
+        "OpenAI 6 ноября 2023 года выпустила GPT-4 Turbo.\n"
+        "Во время кризиса вокруг увольнения Сэма Альтмана компания продолжала работу над моделью.",
+    )
+    assert [e.kind for e in events] == [EventKind.release]

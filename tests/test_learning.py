@@ -82,3 +82,15 @@ def test_a_size_variant_of_a_known_model_is_stored_in_its_family(gazetteer_engin
         family = session.get(AIModel, variant.family_id)
         assert (family.name, variant.reviewed, variant.developer_id) == ("Llama 3", False, family.developer_id)
         assert session.exec(select(Person)).all() == []
+
+
+def test_he_who_moves_is_the_pronoun_not_the_boss_he_reports_to(matcher):
+    events = extract_events(
+        "Microsoft наняла Сулеймана",
+        "Microsoft 19 марта 2024 года объявила, что к ней присоединяется Мустафа Сулейман. "
+        "Он займёт пост главы Microsoft AI и будет подчиняться главе корпорации Сатье Наделле.",
+        date(2024, 3, 20),
+        matcher,
+    )
+    learned = {e.ref.id: e.name for event in events for e in event.new_entities}
+    assert [sorted(learned[p] for p in event.people) for event in events] == [["Мустафа Сулейман"]]

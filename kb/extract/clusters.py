@@ -72,6 +72,7 @@ def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon:
         if home.date is None and when is not None:
             home.date, home.date_sentence = when, mention.sentence
     _fold_announcements_into_releases(clusters, matcher)
+    _date_promises_by_release(clusters, matcher)
     _fold_headline_into_body(clusters)
     for cluster in clusters:
         cluster.mentions.sort(key=lambda m: m.sentence.index)
@@ -160,8 +161,9 @@ def _without_year(value: str) -> str:
 
 
 def _fold_announcements_into_releases(clusters: list[Cluster], matcher: EntityMatcher) -> None:
-    # «представила LLaMA» and «о запуске LLaMA» in one article are the same release.
-    for announcement in [c for c in clusters if c.kind is EventKind.announcement]:
+    # «представила LLaMA» and «о запуске LLaMA» in one article are the same release; «Haiku
+    # станет доступна позже» is not part of the release of its siblings.
+    for announcement in [c for c in clusters if c.kind is EventKind.announcement and not all(m.still_to_come for m in c.mentions)]:
         for release in clusters:
             if (
                 release.kind is EventKind.release
@@ -173,6 +175,21 @@ def _fold_announcements_into_releases(clusters: list[Cluster], matcher: EntityMa
                     release.date, release.date_sentence = announcement.date, announcement.date_sentence
                 clusters.remove(announcement)
                 break
+
+
+def _date_promises_by_release(clusters: list[Cluster], matcher: EntityMatcher) -> None:
+    # «представила Claude 3: Haiku, Sonnet и Opus … Haiku станет доступна позже»: a model the
+    # release names and promises for later was announced that day. A promise about a model
+    # the release does not name («сначала Gemini Pro станет доступна в Bard») is a detail of
+    # the rollout and stays undated.
+    for promise in [c for c in clusters if c.date is None and all(m.still_to_come for m in c.mentions)]:
+        models = {ref for ref in promise.participants(matcher) if ref.is_model}
+        release = next(
+            (c for c in clusters if c.kind is EventKind.release and c.date is not None and models & c.participants(matcher)),
+            None,
+        )
+        if release is not None:
+            promise.date, promise.date_sentence = release.date, release.date_sentence
 
 
 def _fold_headline_into_body(clusters: list[Cluster]) -> None:
@@ -208,6 +225,8 @@ def date_from_story(cluster: Cluster, sentences: list[Sentence], matcher: Entity
             if neighbour.dates:
                 cluster.date, cluster.date_sentence = neighbour.dates[0], neighbour
                 return
+    if all(m.still_to_come for m in cluster.mentions):
+        return  # a promise is dated by the release it belongs to, or not at all
     # A follow-up told without a date of its own («вслед за ним», «одновременно»)
     # happens on the day of the story's lead, the first date the article gives.
     body = [s for s in cluster.sentences() if not s.is_headline]

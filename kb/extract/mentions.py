@@ -37,6 +37,9 @@ COMPANY_NOUNS = frozenset({"стартап", "компания"})
 # Verbs of speech: the person before one comments on a change.
 SPEECH_VERBS = frozenset({"сообщить", "написать", "заявить", "назвать", "поблагодарить", "отметить", "рассказать", "подтвердить", "добавить"})
 # Personal pronouns that stand for the person the previous sentences named.
+# How close before an event noun a circumstance word («вокруг», «после») must stand.
+CIRCUMSTANCE_WINDOW = 2
+SUBJECT_PRONOUNS = frozenset({"он", "она"})
 PERSON_PRONOUNS = frozenset({"он", "она", "его", "ее", "ему", "ей", "него", "нее", "ним", "ней", "нем"})
 # Tokens before a trigger in which «не» negates it («не планирует выпускать»).
 NEGATION_WINDOW = 3
@@ -71,6 +74,8 @@ class Mention:
     first: int
     last: int
     borrowed: tuple[EntityMention, ...] = ()  # a person a pronoun stands for («отправил его в отставку»)
+    still_to_come: bool = False  # a release told in the future tense, hence announced
+    pronoun_subject: bool = False  # «он» moves; the people the sentence names do not
 
     @property
     def kind(self) -> EventKind:
@@ -83,7 +88,7 @@ class Mention:
             for m in participant_mentions(self.sentence, matcher)
             if self.first <= m.first_token <= self.last
             # «в знак солидарности с Альтманом», «вслед за ним»: a companion, not the one who moves.
-            and not (self.kind is EventKind.personnel and m.entity.is_person and _aside(tokens, m))
+            and not (self.kind is EventKind.personnel and m.entity.is_person and (self.pronoun_subject or _aside(tokens, m)))
         ]
         return own + list(self.borrowed)
 
@@ -236,6 +241,7 @@ def find_mentions(
     scopes = {kept[0]: (0, last)} if len(kept) == 1 else _clause_scopes(clauses, kept)
     mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in kept]
     mentions = [m for m in mentions if not any(t.lemma in lexicon.plan for t in sentence.tokens[m.first : m.last + 1])]
+    mentions = [m for m in mentions if not _is_circumstance(m, lexicon)]
     mentions = [_as_regulation_if_by_regulator(_as_leak_if_third_party(m, lexicon, matcher), matcher) for m in mentions]
     mentions = [_as_announcement_if_future(m) for m in mentions]
     mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
@@ -262,7 +268,7 @@ def _as_announcement_if_future(mention: Mention) -> Mention:
     verb = mention.trigger.token_index
     if not any(is_future_tense(t.text) for t in tokens[max(mention.first, verb - 1) : verb + 1]):
         return mention
-    return replace(mention, trigger=replace(mention.trigger, kind=EventKind.announcement))
+    return replace(mention, trigger=replace(mention.trigger, kind=EventKind.announcement), still_to_come=True)
 
 
 def _as_leak_if_third_party(mention: Mention, lexicon: Lexicon, matcher: EntityMatcher) -> Mention:
@@ -301,7 +307,16 @@ def _with_lead_actors(mention: Mention, lead_actors: list[EntityMention], matche
 
 
 def _with_pronoun_person(mention: Mention, previous: list[Sentence], matcher: EntityMatcher) -> Mention:
-    if mention.kind is not EventKind.personnel or any(ref.is_person for ref in mention.participants(matcher)):
+    if mention.kind is not EventKind.personnel:
+        return mention
+    named = [m for m in mention.entities(matcher) if m.entity.is_person]
+    verb = mention.trigger.token_index
+    # «Он займёт пост … и будет подчиняться Сатье Наделле»: «он» before the verb is the one who
+    # moves; the people named after it are whom he meets there.
+    clauses = _clauses(mention.sentence)
+    clause_start = clauses[_clause_of(clauses, mention.trigger)][0]
+    pronoun_subject = any(t.key in SUBJECT_PRONOUNS for t in mention.sentence.tokens[max(mention.first, clause_start) : verb])
+    if named and not (pronoun_subject and all(m.first_token > verb for m in named)):
         return mention
     tokens = mention.sentence.tokens[mention.first : mention.last + 1]
     if not any(t.lemma in PERSON_PRONOUNS or t.key in PERSON_PRONOUNS for t in tokens):
@@ -309,7 +324,7 @@ def _with_pronoun_person(mention: Mention, previous: list[Sentence], matcher: En
     for sentence in previous:
         people = [m for m in sentence.entities if m.entity.is_person]
         if people:
-            return replace(mention, borrowed=(people[-1],))
+            return replace(mention, borrowed=(people[-1],), pronoun_subject=bool(named))
     return mention
 
 
@@ -319,12 +334,20 @@ def _has_principal(mention: Mention, matcher: EntityMatcher) -> bool:
     # заявление» releases nothing); other events about an organization or a model.
     if mention.kind is EventKind.personnel:
         return any(ref.is_person for ref in refs)
+    if mention.still_to_come:  # «откроет доступ к своим моделям»: a plan, unless a model is named
+        return any(ref.is_model for ref in refs)
     if mention.kind in MODEL_EVENTS:
         # «Саму модель компания выложила 8 декабря»: a model, if unnamed, then by its noun.
         scope = mention.sentence.tokens[mention.first : mention.last + 1]
         unnamed_model = any(t.lemma in MODEL_NOUNS for t in scope) and any(is_principal(ref, matcher) for ref in refs)
         return unnamed_model or any(ref.is_model for ref in refs)
     return any(is_principal(ref, matcher) for ref in refs)
+
+
+def _is_circumstance(mention: Mention, lexicon: Lexicon) -> bool:
+    verb = mention.trigger.token_index
+    before = mention.sentence.tokens[max(0, verb - CIRCUMSTANCE_WINDOW) : verb]
+    return not mention.sentence.dates and any(t.lemma in lexicon.circumstance for t in before)
 
 
 def _is_negated(sentence: Sentence, trigger: Trigger, lexicon: Lexicon) -> bool:

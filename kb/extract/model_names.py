@@ -12,13 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kb.extract.matcher import MODEL, EntityMatcher
+from kb.extract.matcher import MODEL, EntityMatcher, EntityRef
 from kb.names import Token, alias_key
 
 # "70B", "7b", "1.5B", "8x7B", "405B", "22B"; the unit letters mean parameters.
 _SIZE = re.compile(r"^(?:\d+x)?\d+(?:\.\d+)?[bmkBMK]$")
 _SIZE_SUFFIX = re.compile(r"[-_ ](?:\d+x)?\d+(?:\.\d+)?[bmkBMK]$")
 _LATIN_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+\-]*$")
+# A variant's own word that may stand for it («Haiku», «Ultra»): one capitalised Latin word.
+_VARIANT_WORD = re.compile(r"^[A-Z][a-z]{3,}$")
 # Longest run considered: «Llama 3.1 405B Instruct».
 MAX_RUN = 5
 
@@ -82,3 +84,18 @@ def learn_model_names(text: str, tokens: list[Token], matcher: EntityMatcher) ->
     """Teach the (per-article) matcher the unknown model names in ``tokens``."""
     for name in find_model_names(text, tokens, matcher):
         matcher.learn(MODEL, name.text, [name.text], family_id=name.family_id)
+
+
+def learn_variant_short_names(text: str, tokens: list[Token], matcher: EntityMatcher) -> None:
+    """In an article that names a model family, let a variant's own word name the variant:
+    after «Claude 3», «Haiku» is Claude 3 Haiku and «Ultra» Gemini Ultra (this article only)."""
+    named = {m.entity.id for m in matcher.find(text, tokens) if m.entity.is_model}
+    families = {matcher.family_root(model_id) for model_id in named}
+    for ref, name in list(matcher.names.items()):
+        family_id = matcher.model_parent.get(ref.id) if ref.is_model else None
+        if family_id is None or family_id not in families:
+            continue
+        family_name = matcher.names.get(EntityRef(MODEL, family_id), "")
+        own_word = name[len(family_name) :].strip()
+        if name.startswith(family_name + " ") and _VARIANT_WORD.match(own_word):
+            matcher.add_local_form(own_word, ref)

@@ -19,7 +19,7 @@ from kb.dates import ResolvedDate
 from kb.extract.clusters import Cluster, cluster_mentions, date_from_story
 from kb.extract.matcher import EntityMatcher, EntityMention, NewEntity
 from kb.extract.mentions import MODEL_EVENTS, Mention, Sentence, analyse, is_hosting_place, is_media, participants_of
-from kb.extract.model_names import learn_model_names
+from kb.extract.model_names import learn_model_names, learn_variant_short_names
 from kb.extract.people import learn_people_and_organizations
 from kb.lexicon import Lexicon, load_lexicon
 from kb.models import EventKind, OrganizationKind, Role
@@ -63,7 +63,9 @@ def extract_events(
     lexicon = lexicon or load_lexicon()
     matcher = matcher.for_article()
     learn_model_names(title, tokenize(title), matcher)
-    learn_model_names(text, tokenize(text), matcher)
+    body_tokens = tokenize(text)
+    learn_model_names(text, body_tokens, matcher)
+    learn_variant_short_names(text, body_tokens, matcher)
     learn_people_and_organizations(text, matcher)
     sentences = analyse(title, text, published, matcher, lexicon)
     clusters = cluster_mentions(sentences, matcher, lexicon)
