@@ -2,23 +2,30 @@
 
 An article with no publication date leaves «3 марта» without a year. The knowledge base
 still bounds it: an event about a model cannot precede that model's first known event, so
-the year is the first in which the date falls on or after it. Nothing known, nothing
-inferred: the year stays unknown rather than guessed.
+the year is the first in which the date falls on or after it. A weekday written with the
+date («в четверг, 19 сентября») leaves only the years in which that day is that weekday:
+with a bound, the first of them after it; without one, the most recent that has passed
+(they are five or six years apart, so news dates rarely leave a doubt). Nothing known,
+nothing inferred: the year stays unknown rather than guessed.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, col, select
 
-from kb.dates import Modifier, Precision, interval_for_value
+from kb.dates import Modifier, Precision, interval_for_value, named_weekday
 from kb.entities import family_parents, family_root, with_descendants
 from kb.models import AIModel, Event, EventModel
 from kb.titles import KIND_LABELS
 
 UNKNOWN_YEAR = "XXXX"
+# A day and month fall on the same weekday every 5, 6 or 11 years; look back past that.
+WEEKDAY_LOOKBACK_YEARS = 12
+_DAY_WITHOUT_YEAR = re.compile(rf"{UNKNOWN_YEAR}-\d\d-\d\d")
 
 
 @dataclass(frozen=True)
@@ -45,15 +52,18 @@ def infer_year(
 ) -> YearInference | None:
     """Complete a year-less TIMEX value (``XXXX-03-03``) from the events known about its models."""
     today = today or date.today()
+    weekday = named_weekday(date_text)
     first = _first_known_event(session, model_ids, exclude_event)
     if first is None:
-        return None
+        return None if weekday is None else _latest_year_of_weekday(value, modifier, date_text, weekday, today)
     first_date, first_kind, model_name = first
     for year in range(first_date.year, today.year + 1):
         interval = interval_for_value(value.replace(UNKNOWN_YEAR, str(year), 1), modifier)
         if interval is None:
             return None
         start, end, precision = interval
+        if weekday is not None and (precision is not Precision.day or start.weekday() != weekday):
+            continue
         if end >= first_date:
             if start > today:
                 return None
@@ -61,6 +71,22 @@ def infer_year(
                 f"первое известное событие {model_name} ({first_kind}) — {first_date.isoformat()}; "
                 f"«{date_text}» впервые приходится на время после него в {year} году"
             )
+            return YearInference(start, end, precision, reason)
+    return None
+
+
+def _latest_year_of_weekday(
+    value: str, modifier: Modifier | None, date_text: str, weekday: int, today: date
+) -> YearInference | None:
+    if not _DAY_WITHOUT_YEAR.fullmatch(value):
+        return None
+    for year in range(today.year, today.year - WEEKDAY_LOOKBACK_YEARS, -1):
+        interval = interval_for_value(value.replace(UNKNOWN_YEAR, str(year), 1), modifier)
+        if interval is None:
+            continue  # 29 February in a common year
+        start, end, precision = interval
+        if start <= today and start.weekday() == weekday:
+            reason = f"«{date_text}»: ближайший прошедший год, в котором этот день приходится на этот день недели, — {year}"
             return YearInference(start, end, precision, reason)
     return None
 

@@ -11,7 +11,7 @@ from tests.conftest import SEED_ARTICLES
 GOLD = Path(__file__).parent / "data" / "gold"
 # Floors under the figures `kb eval` reports today (see the README); the goal is 0.90 and
 # no event about an entity mentioned only in passing. A change that lowers them fails here.
-MIN_EVENT_F1 = 0.85
+MIN_EVENT_F1 = 0.88
 MAX_PASSING_VIOLATIONS = 0
 
 

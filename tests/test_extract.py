@@ -167,3 +167,13 @@ def test_an_event_noun_told_as_a_circumstance_is_not_news(matcher):
         "Во время кризиса вокруг увольнения Сэма Альтмана компания продолжала работу над моделью.",
     )
     assert [e.kind for e in events] == [EventKind.release]
+
+
+def test_a_model_presented_in_a_paper_is_announced_not_released(matcher):
+    events = _events(
+        matcher,
+        "Исследователи Google представили Transformer",
+        "Исследователи Google 12 июня 2017 года опубликовали статью, в которой описали архитектуру Transformer.",
+    )
+    assert [(e.kind, e.date.start) for e in events] == [(EventKind.announcement, date(2017, 6, 12))]
+    assert _models(matcher, events[0]) == ["Transformer"]

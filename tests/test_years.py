@@ -45,3 +45,18 @@ def test_nothing_known_nothing_inferred(gazetteer_engine, session):
 def test_never_in_the_future(gazetteer_engine, session):
     llama = _release(session, "LLaMA", date(2023, 2, 24))
     assert infer_year(session, "XXXX-12-31", None, "31 декабря", [llama], today=date(2023, 6, 1)) is None
+
+
+def test_a_weekday_picks_the_years_in_which_the_day_falls_on_it(gazetteer_engine, session):
+    # 19 September 2024 and 2019 were Thursdays; 2030 is still to come.
+    unknown = session.exec(select(AIModel).where(AIModel.name == "GPT-4")).one().id  # no event known
+    inference = infer_year(session, "XXXX-09-19", None, "в четверг, 19 сентября", [unknown], today=date(2026, 11, 27))
+    assert inference.start == date(2024, 9, 19)
+    assert "2024" in inference.reason
+    # With a bound from the knowledge base: the first such year after it.
+    llama = _release(session, "LLaMA", date(2018, 1, 1))
+    inference = infer_year(session, "XXXX-09-19", None, "в четверг, 19 сентября", [llama], today=date(2026, 11, 27))
+    assert inference.start == date(2019, 9, 19)
+    # 29 February exists in leap years only; none of those looked at had it on a Wednesday.
+    assert infer_year(session, "XXXX-02-29", None, "в четверг, 29 февраля", [unknown], today=date(2026, 11, 27)).start == date(2024, 2, 29)
+    assert infer_year(session, "XXXX-02-29", None, "в среду, 29 февраля", [unknown], today=date(2026, 11, 27)) is None

@@ -28,7 +28,7 @@ Conventions (each module says more):
 """
 
 from kb.dates.model import Anchor, Modifier, Precision, ResolvedDate, interval_for_value
-from kb.dates.resolve import find_dates, resolve_date
+from kb.dates.resolve import find_dates, named_weekday, resolve_date
 
 __all__ = ["Anchor", "Modifier", "Precision", "ResolvedDate", "find_dates",
-           "interval_for_value", "resolve_date"]
+           "interval_for_value", "named_weekday", "resolve_date"]

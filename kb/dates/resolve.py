@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from kb.dates.grammar import PATTERN
 from kb.dates.handlers import HANDLERS
+from kb.dates.lexicon import WEEKDAYS
 from kb.dates.model import Anchor, ResolvedDate, interval_for_value, valid_year
 from kb.dates.units import Context, Meaning
 
@@ -82,3 +83,12 @@ def resolve_date(text: str, reference: date | None = None) -> ResolvedDate | Non
         return None
     start = text.index(expression)
     return ResolvedDate(expression, (start, start + len(expression)), *meaning)
+
+
+def named_weekday(text: str) -> int | None:
+    """The weekday an expression names, Monday = 0, if it names one.
+
+    >>> named_weekday("в четверг, 19 сентября"), named_weekday("19 сентября")
+    (3, None)
+    """
+    return next((WEEKDAYS[w] for w in re.findall(r"\w+", text.lower()) if w in WEEKDAYS), None)

@@ -71,6 +71,7 @@ def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon:
         home.mentions.append(mention)
         if home.date is None and when is not None:
             home.date, home.date_sentence = when, mention.sentence
+    _fold_releases_into_papers(clusters, matcher)
     _fold_announcements_into_releases(clusters, matcher)
     _date_promises_by_release(clusters, matcher)
     _fold_headline_into_body(clusters)
@@ -175,6 +176,16 @@ def _fold_announcements_into_releases(clusters: list[Cluster], matcher: EntityMa
                     release.date, release.date_sentence = announcement.date, announcement.date_sentence
                 clusters.remove(announcement)
                 break
+
+
+def _fold_releases_into_papers(clusters: list[Cluster], matcher: EntityMatcher) -> None:
+    # «Исследователи Google представили Transformer» in the headline of a story about the
+    # paper that describes it: the model was presented in the paper, not released.
+    for paper in [c for c in clusters if c.kind is EventKind.announcement and any(m.in_a_paper for m in c.mentions)]:
+        for release in [c for c in clusters if c.kind is EventKind.release]:
+            if _shares_participant(release, paper.participants(matcher), matcher) and dates_agree(release.date, paper.date):
+                paper.mentions.extend(release.mentions)
+                clusters.remove(release)
 
 
 def _date_promises_by_release(clusters: list[Cluster], matcher: EntityMatcher) -> None:

@@ -30,6 +30,7 @@ SPEAKER_DAYS = frozenset({"сегодня", "вчера", "завтра", "на�
 _QUOTED = re.compile(r"«[^«»]*»")
 # Nouns that name a model without its name.
 MODEL_NOUNS = frozenset({"модель", "нейросеть", "вес"})
+PAPER_NOUNS = frozenset({"статья", "препринт"})
 # How many words after a release verb its doer may stand and make it a leak («выложил аноним»).
 THIRD_PARTY_AFTER = 2
 # Nouns that stand for the company a story is about.
@@ -76,6 +77,7 @@ class Mention:
     borrowed: tuple[EntityMention, ...] = ()  # a person a pronoun stands for («отправил его в отставку»)
     still_to_come: bool = False  # a release told in the future tense, hence announced
     pronoun_subject: bool = False  # «он» moves; the people the sentence names do not
+    in_a_paper: bool = False  # a model presented in a scientific paper, hence announced
 
     @property
     def kind(self) -> EventKind:
@@ -243,7 +245,7 @@ def find_mentions(
     mentions = [m for m in mentions if not any(t.lemma in lexicon.plan for t in sentence.tokens[m.first : m.last + 1])]
     mentions = [m for m in mentions if not _is_circumstance(m, lexicon)]
     mentions = [_as_regulation_if_by_regulator(_as_leak_if_third_party(m, lexicon, matcher), matcher) for m in mentions]
-    mentions = [_as_announcement_if_future(m) for m in mentions]
+    mentions = [_as_announcement_if_paper(_as_announcement_if_future(m), clauses) for m in mentions]
     mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
     mentions = [_with_lead_actors(m, lead_actors, matcher) for m in mentions]
     return [m for m in mentions if _has_principal(m, matcher)]
@@ -269,6 +271,16 @@ def _as_announcement_if_future(mention: Mention) -> Mention:
     if not any(is_future_tense(t.text) for t in tokens[max(mention.first, verb - 1) : verb + 1]):
         return mention
     return replace(mention, trigger=replace(mention.trigger, kind=EventKind.announcement), still_to_come=True)
+
+
+def _as_announcement_if_paper(mention: Mention, clauses: list[tuple[int, int]]) -> Mention:
+    """«опубликовали на arXiv статью, в которой описали Transformer»: a paper presents a model."""
+    if mention.kind is not EventKind.release:
+        return mention
+    first, last = clauses[_clause_of(clauses, mention.trigger)]
+    if not any(t.lemma in PAPER_NOUNS for t in mention.sentence.tokens[first : last + 1]):
+        return mention
+    return replace(mention, trigger=replace(mention.trigger, kind=EventKind.announcement), in_a_paper=True)
 
 
 def _as_leak_if_third_party(mention: Mention, lexicon: Lexicon, matcher: EntityMatcher) -> Mention:
