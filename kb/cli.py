@@ -186,7 +186,7 @@ def export_command(
     """Export a timeline: CSV (RFC 4180, UTF-8), JSON Lines, a TimelineJS spreadsheet or iCalendar."""
     filters = _filters(model, org, kind, date_from, date_to, person, q)
     with Session(get_engine(ctx.obj)) as session:
-        chunks = EXPORT_FORMATS[output_format.value].write(iter_timeline(session, filters))
+        chunks = EXPORT_FORMATS[output_format.value].write_timeline(session, filters)
         if output is None:
             for chunk in chunks:
                 sys.stdout.write(chunk)

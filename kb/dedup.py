@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
-from kb.entities import family_parents, family_root
+from kb.entities import family_parents, family_root, with_descendants
 from kb.extract.matcher import MODEL, ORGANIZATION, PERSON, EntityMatcher, EntityRef
 from kb.extract.titles import event_title
 from kb.models import AIModel, Event, EventKind, EventModel, EventOrganization, EventPerson, Evidence, Organization, Person, Role
@@ -80,7 +80,7 @@ def consolidate_events(session: Session, event_ids: set[int]) -> set[int]:
         mine = identity(session, event.id, parents)
         same = [
             other
-            for other in session.exec(select(Event).where(Event.kind == event.kind, Event.id != event.id)).all()
+            for other in _sharing_a_participant(session, event, mine, parents)
             if dates_compatible(event, other) and same_participants(event.kind, mine, identity(session, other.id, parents))
         ]
         if not same:
@@ -93,6 +93,25 @@ def consolidate_events(session: Session, event_ids: set[int]) -> set[int]:
             kept.discard(other.id)
         pending.add(keeper.id)  # its new links may make it equal to yet another event
     return kept
+
+
+def _sharing_a_participant(
+    session: Session, event: Event, mine: tuple[set, set, set], parents: dict[int, int | None]
+) -> list[Event]:
+    """The other events of ``event``'s kind that share a model family, an identifying
+    organization or a person with it: the only ones ``same_participants`` can accept."""
+    families, organizations, people = mine
+    shared = [
+        select(EventModel.event_id).where(col(EventModel.model_id).in_(with_descendants(parents, families))),
+        select(EventOrganization.event_id).where(
+            col(EventOrganization.organization_id).in_(organizations), col(EventOrganization.role).in_(IDENTIFYING_ROLES)
+        ),
+        select(EventPerson.event_id).where(col(EventPerson.person_id).in_(people)),
+    ]
+    ids = {event_id for query in shared for event_id in session.exec(query)} - {event.id}
+    if not ids:
+        return []
+    return list(session.exec(select(Event).where(Event.kind == event.kind, col(Event.id).in_(ids)).order_by(Event.id)))
 
 
 def merge_event_into(session: Session, keeper: Event, other: Event) -> None:

@@ -21,7 +21,7 @@ from kb.dates import Precision, interval_for_value
 from kb.dates.model import week_value
 from kb.extract.matcher import EntityMatcher
 from kb.gazetteer import sync_gazetteer
-from kb.ingest import ingest_article
+from kb.ingest import finish_events, ingest_article
 from kb.models import (
     AIModel,
     Article,
@@ -312,6 +312,7 @@ def submit_article(session: Session, article: ArticleCreate, actor: str) -> Subm
     if result is None:
         known = _article_id(session, digest)
         return SubmittedArticle(known, False, _events_of(session, known))
+    finish_events(session, set(result.created + result.merged))
     infer_missing_years(session)
     submitted = SubmittedArticle(result.article_id, True, _events_of(session, result.article_id), list(result.created))
     row = session.get(Article, result.article_id)

@@ -78,6 +78,8 @@ def ingest_article(
 ) -> IngestResult | None:
     """Store one article and its events in ``session``; None when the same content is stored already.
 
+    The events still need ``finish_events`` (merging, titles, roles, the search index).
+
     ``extracted``: the article's events, extracted beforehand (else here); their ids are rewritten.
     """
     digest = content_hash(article)
@@ -99,7 +101,6 @@ def ingest_article(
             _refine_date(event, extracted.date, extracted.title)
             result.merged.append(event.id)
         _link(session, event, extracted, row)
-        index_event(session, event.id)
     return result
 
 

@@ -41,8 +41,14 @@ def index_event(session: Session, event_id: int) -> None:
     title = session.exec(select(Event.title).where(Event.id == event_id)).one_or_none()
     if title is None:  # deleted: its document went with it (ON DELETE CASCADE)
         return
-    quotes = session.exec(select(Evidence.quote).where(Evidence.event_id == event_id).order_by(col(Evidence.id))).all()
-    _upsert(session, [{"event_id": event_id, "document": event_document(title, quotes)}])
+    # Many reports of one event often quote the same sentence: each distinct quote once, in
+    # the order first seen, and no write (and no FTS churn) when nothing changed.
+    quotes = session.exec(
+        select(Evidence.quote).where(Evidence.event_id == event_id).group_by(Evidence.quote).order_by(sa.func.min(Evidence.id))
+    ).all()
+    document = event_document(title, quotes)
+    if session.exec(select(EventSearch.document).where(EventSearch.event_id == event_id)).one_or_none() != document:
+        _upsert(session, [{"event_id": event_id, "document": document}])
 
 
 def reindex_events(session: Session, only_missing: bool = False) -> int:
