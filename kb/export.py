@@ -105,8 +105,9 @@ def timeline_csv(session: Session, filters: TimelineFilter) -> Iterator[str]:
     dialect = session.get_bind().dialect.name
     columns = select(
         col(Event.id),
-        col(Event.date_start),
-        col(Event.date_end),
+        col(Event.date_start),  # a date: the keyset cursor is made of it
+        # As SQLite stores it (ISO text), not made a date to be written as text again.
+        sa.type_coerce(col(Event.date_end), sa.String).label("date_end"),
         # The stored values of the enums, as they are written.
         sa.type_coerce(col(Event.precision), sa.String).label("precision"),
         sa.type_coerce(col(Event.kind), sa.String).label("kind"),
@@ -138,10 +139,15 @@ def _flat_csv_row(row: sa.Row) -> tuple:
         precision,
         kind,
         csv_cell(title),
-        csv_cell(";".join(dict.fromkeys(organizations.split(SEPARATOR)))) if organizations else "",
+        csv_cell(_distinct_items(organizations)) if organizations else "",
         csv_cell(models.replace(SEPARATOR, ";")) if models else "",
-        csv_cell(";".join(dict.fromkeys(sources.split(SEPARATOR)))) if sources else "",
+        csv_cell(_distinct_items(sources)) if sources else "",
     )
+
+
+def _distinct_items(joined: str) -> str:
+    # Most events have one organization and one source: nothing to split.
+    return ";".join(dict.fromkeys(joined.split(SEPARATOR))) if SEPARATOR in joined else joined
 
 
 # --- JSON Lines -----------------------------------------------------------------------------------

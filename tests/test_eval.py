@@ -1,11 +1,13 @@
 """`kb eval`: extraction scored against the hand-written gold annotations."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from kb.evaluate import evaluate_corpus, format_report
-from kb.gold import GoldFileError, load_gold, read_gold_file
+from kb.evaluate import Evaluation, KindScore, PredictedEvent, _Names, _score_article, evaluate_corpus, format_report
+from kb.gold import GoldArticle, GoldEvent, GoldFileError, load_gold, read_gold_file
+from kb.models import EventKind, Precision, Role
 from tests.conftest import SEED_ARTICLES
 
 GOLD = Path(__file__).parent / "data" / "gold"
@@ -72,3 +74,22 @@ def test_bad_gold_files_name_the_file_and_field(tmp_path, content, reason):
     with pytest.raises(GoldFileError) as error:
         read_gold_file(path)
     assert str(path) in str(error.value) and reason in str(error.value)
+
+
+def test_gold_and_predicted_events_are_paired_to_match_as_many_as_possible():
+    # A loose prediction (OpenAI, Зоф) must not take the gold event that only it can match
+    # (Зоф's) just because another gold event (OpenAI's) was scored first.
+    names = _Names.__new__(_Names)
+    names.orgs, names.models, names.people, names.parents = {"openai": {1}}, {}, {"барретзоф": {7}}, {}
+    day = date(2024, 9, 25)
+
+    def gold(organizations, people):
+        return GoldEvent(EventKind.personnel, "2024-09-25", Precision.day, organizations, (), people, "")
+
+    def predicted(event_id, people):
+        return PredictedEvent(event_id, EventKind.personnel, "", day, day, Precision.day, {1: {Role.subject}}, set(), set(), people)
+
+    article = GoldArticle(Path("x.yaml"), "x.md", (gold({"OpenAI": Role.subject}, ()), gold({}, ("Баррет Зоф",))))
+    result = Evaluation(by_kind={EventKind.personnel: KindScore()})
+    _score_article(article, [predicted(1, {7}), predicted(2, set())], names, result)
+    assert (result.overall.true_positives, result.overall.false_positives, result.overall.false_negatives) == (2, 0, 0)
