@@ -140,6 +140,15 @@ def test_previous_mention_anchors_nakanune():
     assert found[1].anchor is Anchor.previous_mention
 
 
+def test_previous_mention_anchors_a_relative_weekday():
+    # 21 November 2023 was a Tuesday: «в прошлую пятницу» is the 17th.
+    found = find_dates("21 ноября 2023 года совет, отстранивший его в прошлую пятницу, распустили.")
+    assert (found[1].value, found[1].anchor) == ("2023-11-17", Anchor.previous_mention)
+    # A weekday with no relative word, or no full date before it, stays unresolved.
+    assert len(find_dates("21 ноября 2023 года, во вторник, совет собрался.")) == 1
+    assert find_dates("Совет отстранил его в прошлую пятницу.") == []
+
+
 def test_reference_wins_over_previous_mention():
     found = find_dates("В марте 2021 года вышла модель, а 3 марта — её версия.", date(2023, 3, 6))
     assert found[1].value == "2023-03-03"

@@ -11,9 +11,9 @@ from kb.models import EventKind, Precision, Role
 from tests.conftest import SEED_ARTICLES
 
 GOLD = Path(__file__).parent / "data" / "gold"
-# Floors under the figures `kb eval` reports today (see the README); the goal is 0.90 and
+# Floors under the figures `kb eval` reports (see the README): the goal, F1 0.90 and
 # no event about an entity mentioned only in passing. A change that lowers them fails here.
-MIN_EVENT_F1 = 0.88
+MIN_EVENT_F1 = 0.90
 MAX_PASSING_VIOLATIONS = 0
 
 

@@ -167,6 +167,12 @@ def test_an_event_noun_told_as_a_circumstance_is_not_news(matcher):
         "Во время кризиса вокруг увольнения Сэма Альтмана компания продолжала работу над моделью.",
     )
     assert [e.kind for e in events] == [EventKind.release]
+    events = _events(
+        matcher,
+        "Маск подал в суд на OpenAI",
+        "Илон Маск 29 февраля 2024 года подал в суд на OpenAI. Маск давно покинул совет директоров OpenAI.",
+    )
+    assert [e.kind for e in events] == [EventKind.lawsuit]
 
 
 def test_a_model_presented_in_a_paper_is_announced_not_released(matcher):
@@ -177,3 +183,13 @@ def test_a_model_presented_in_a_paper_is_announced_not_released(matcher):
     )
     assert [(e.kind, e.date.start) for e in events] == [(EventKind.announcement, date(2017, 6, 12))]
     assert _models(matcher, events[0]) == ["Transformer"]
+
+
+def test_a_running_total_of_funding_is_not_an_investment(matcher):
+    events = _events(
+        matcher,
+        "Amazon покупает долю в Anthropic",
+        "Amazon 25 сентября 2023 года объявила о партнёрстве с Anthropic.\n"
+        "Anthropic за время существования получила 1,5 млрд долларов инвестиций от Google и других фондов.",
+    )
+    assert [e.kind for e in events] == [EventKind.partnership]

@@ -94,3 +94,18 @@ def test_he_who_moves_is_the_pronoun_not_the_boss_he_reports_to(matcher):
     )
     learned = {e.ref.id: e.name for event in events for e in event.new_entities}
     assert [sorted(learned[p] for p in event.people) for event in events] == [["Мустафа Сулейман"]]
+
+
+def test_a_pronoun_may_point_to_a_person_named_earlier_in_the_sentence(matcher):
+    events = extract_events(
+        "Альтман возвращается",
+        "21 ноября 2023 года OpenAI сообщила, что Сэм Альтман снова станет генеральным директором, "
+        "а совет директоров, отстранивший его в прошлую пятницу, будет переформирован.",
+        None,
+        matcher,
+    )
+    learned = {e.ref.id: e.name for event in events for e in event.new_entities}
+    assert sorted((event.date.value, [learned[p] for p in event.people]) for event in events) == [
+        ("2023-11-17", ["Сэм Альтман"]),
+        ("2023-11-21", ["Сэм Альтман"]),
+    ]

@@ -222,19 +222,28 @@ def relative(m: re.Match, ctx: Context) -> Meaning | None:
 
 
 def weekday(m: re.Match, ctx: Context) -> Meaning | None:
-    """«во вторник», «в прошлый вторник», «в эту пятницу»."""
-    if not ctx.reference or not (m["wd_r"] or m["prep"] or ctx.whole):
+    """«во вторник», «в прошлый вторник», «в эту пятницу».
+
+    Without a publication date, «в прошлую пятницу» counts from the day the story last
+    named in full («21 ноября 2023 года … отстранивший его в прошлую пятницу»), as «накануне» does.
+    """
+    if not (m["wd_r"] or m["prep"] or ctx.whole):
+        return None
+    ref, anchor = ctx.reference, Anchor.publication
+    if ref is None and m["wd_r"] and ctx.previous and ctx.previous.precision is Precision.day:
+        ref, anchor = ctx.previous.start, Anchor.previous_mention
+    if ref is None:
         return None
     word = m["wd_d"].lower()
     if word in lx.AMBIGUOUS_WEEKDAYS and governs_noun(m.string, m.end()):
         return None
-    ref, target = ctx.reference, lx.WEEKDAYS[word]
+    target = lx.WEEKDAYS[word]
     if m["wd_r"]:
         day = ref - timedelta(days=ref.weekday()) + timedelta(
             days=target, weeks=lx.relative_shift(m["wd_r"]))
     else:
         day = ref - timedelta(days=(ref.weekday() - target) % 7)
-    return _day(day, _approx(m))
+    return _day(day, _approx(m), anchor)
 
 
 def relative_day(m: re.Match, ctx: Context) -> Meaning | None:

@@ -243,7 +243,7 @@ def find_mentions(
     scopes = {kept[0]: (0, last)} if len(kept) == 1 else _clause_scopes(clauses, kept)
     mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in kept]
     mentions = [m for m in mentions if not any(t.lemma in lexicon.plan for t in sentence.tokens[m.first : m.last + 1])]
-    mentions = [m for m in mentions if not _is_circumstance(m, lexicon)]
+    mentions = [m for m in mentions if not _is_circumstance(m, lexicon) and not _is_running_total(m, lexicon)]
     mentions = [_as_regulation_if_by_regulator(_as_leak_if_third_party(m, lexicon, matcher), matcher) for m in mentions]
     mentions = [_as_announcement_if_paper(_as_announcement_if_future(m), clauses) for m in mentions]
     mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
@@ -333,8 +333,9 @@ def _with_pronoun_person(mention: Mention, previous: list[Sentence], matcher: En
     tokens = mention.sentence.tokens[mention.first : mention.last + 1]
     if not any(t.lemma in PERSON_PRONOUNS or t.key in PERSON_PRONOUNS for t in tokens):
         return mention
-    for sentence in previous:
-        people = [m for m in sentence.entities if m.entity.is_person]
+    # «Альтман станет директором, а совет, отстранивший его …»: an earlier clause names him.
+    earlier = [m for m in mention.sentence.entities if m.entity.is_person and m.last_token < mention.first]
+    for people in [earlier] + [[m for m in sentence.entities if m.entity.is_person] for sentence in previous]:
         if people:
             return replace(mention, borrowed=(people[-1],), pronoun_subject=bool(named))
     return mention
@@ -360,6 +361,11 @@ def _is_circumstance(mention: Mention, lexicon: Lexicon) -> bool:
     verb = mention.trigger.token_index
     before = mention.sentence.tokens[max(0, verb - CIRCUMSTANCE_WINDOW) : verb]
     return not mention.sentence.dates and any(t.lemma in lexicon.circumstance for t in before)
+
+
+def _is_running_total(mention: Mention, lexicon: Lexicon) -> bool:
+    scope = mention.sentence.tokens[mention.first : mention.last + 1]
+    return mention.kind is EventKind.investment and any(t.lemma in lexicon.total for t in scope)
 
 
 def _is_negated(sentence: Sentence, trigger: Trigger, lexicon: Lexicon) -> bool:
