@@ -20,13 +20,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlmodel import Session, select
-
-from kb.articles import ArticleFileError, content_hash, find_article_files, read_article
+from kb.articles import ArticleFileError, content_hash, read_article
 from kb.extract import ExtractedEvent, extract_events
 from kb.extract.matcher import EntityMatcher
-from kb.models import Article, ArticleCreate
+from kb.models import ArticleCreate
 
 # Files handed to a worker at a time: small, so that the parent can store the first
 # articles while the workers are still extracting the next ones.

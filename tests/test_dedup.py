@@ -1,7 +1,6 @@
 """Reports of one event from several articles merge into one event, whatever the order."""
 
 import random
-import shutil
 from datetime import date
 
 from sqlmodel import Session, select

@@ -17,9 +17,10 @@ from razdel import sentenize
 
 from kb.dates import Anchor, ResolvedDate, find_dates, interval_for_value
 from kb.lexicon import Lexicon, Trigger
+from kb.extract.kinds import MODEL_NOUNS, second_look
 from kb.extract.matcher import EntityMatcher, EntityMention, EntityRef
 from kb.models import EventKind, OrganizationKind
-from kb.names import Token, is_future_tense, tokenize
+from kb.names import Token, tokenize
 
 # Prepositions before a person who accompanies a personnel change rather than makes it.
 COMPANION_PREPOSITIONS = frozenset({"с", "за", "вместе", "вслед", "для", "от", "у", "к"})
@@ -29,10 +30,6 @@ MODEL_EVENTS = frozenset({EventKind.release, EventKind.leak})
 SPEAKER_DAYS = frozenset({"сегодня", "вчера", "завтра", "накануне", "позавчера", "послезавтра"})
 _QUOTED = re.compile(r"«[^«»]*»")
 # Nouns that name a model without its name.
-MODEL_NOUNS = frozenset({"модель", "нейросеть", "вес"})
-PAPER_NOUNS = frozenset({"статья", "препринт"})
-# How many words after a release verb its doer may stand and make it a leak («выложил аноним»).
-THIRD_PARTY_AFTER = 2
 # Nouns that stand for the company a story is about.
 COMPANY_NOUNS = frozenset({"стартап", "компания"})
 # Verbs of speech: the person before one comments on a change.
@@ -204,11 +201,6 @@ def is_principal(ref: EntityRef, matcher: EntityMatcher) -> bool:
     return ref.is_model or (ref.is_organization and matcher.org_kinds.get(ref.id) is not OrganizationKind.platform)
 
 
-def is_hosting_place(tokens: list[Token], entity: EntityMention) -> bool:
-    """«на Hugging Face», «на GitHub»: where a model is put, not who puts it."""
-    return entity.entity.is_organization and entity.first_token > 0 and tokens[entity.first_token - 1].lemma == "на"
-
-
 def find_mentions(
     sentence: Sentence,
     matcher: EntityMatcher,
@@ -244,64 +236,10 @@ def find_mentions(
     mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in kept]
     mentions = [m for m in mentions if not any(t.lemma in lexicon.plan for t in sentence.tokens[m.first : m.last + 1])]
     mentions = [m for m in mentions if not _is_circumstance(m, lexicon) and not _is_running_total(m, lexicon)]
-    mentions = [_as_regulation_if_by_regulator(_as_leak_if_third_party(m, lexicon, matcher), matcher) for m in mentions]
-    mentions = [_as_announcement_if_paper(_as_announcement_if_future(m), clauses) for m in mentions]
+    mentions = [second_look(m, clauses[_clause_of(clauses, m.trigger)], lexicon, matcher) for m in mentions]
     mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
     mentions = [_with_lead_actors(m, lead_actors, matcher) for m in mentions]
     return [m for m in mentions if _has_principal(m, matcher)]
-
-
-def _as_regulation_if_by_regulator(mention: Mention, matcher: EntityMatcher) -> Mention:
-    """«Администрация киберпространства опубликовала меры»: what a state authority publishes or
-    announces is regulation."""
-    if mention.kind not in (EventKind.release, EventKind.announcement):
-        return mention
-    actors = [m for m in mention.entities(matcher) if m.entity.is_organization and m.first_token < mention.trigger.token_index]
-    if actors and all(matcher.org_kinds.get(m.entity.id) is OrganizationKind.regulator for m in actors):
-        return replace(mention, trigger=replace(mention.trigger, kind=EventKind.regulation))
-    return mention
-
-
-def _as_announcement_if_future(mention: Mention) -> Mention:
-    """«Haiku станет доступна позже», «модель выйдет осенью»: a release still to come is announced."""
-    if mention.kind is not EventKind.release:
-        return mention
-    tokens = mention.sentence.tokens
-    verb = mention.trigger.token_index
-    if not any(is_future_tense(t.text) for t in tokens[max(mention.first, verb - 1) : verb + 1]):
-        return mention
-    return replace(mention, trigger=replace(mention.trigger, kind=EventKind.announcement), still_to_come=True)
-
-
-def _as_announcement_if_paper(mention: Mention, clauses: list[tuple[int, int]]) -> Mention:
-    """«опубликовали на arXiv статью, в которой описали Transformer»: a paper presents a model."""
-    if mention.kind is not EventKind.release:
-        return mention
-    first, last = clauses[_clause_of(clauses, mention.trigger)]
-    if not any(t.lemma in PAPER_NOUNS for t in mention.sentence.tokens[first : last + 1]):
-        return mention
-    return replace(mention, trigger=replace(mention.trigger, kind=EventKind.announcement), in_a_paper=True)
-
-
-def _as_leak_if_third_party(mention: Mention, lexicon: Lexicon, matcher: EntityMatcher) -> Mention:
-    """«Группа художников выложила на Hugging Face доступ к Sora»: a model put out by someone
-    other than its owner — no organization acts, a third party does — is a leak."""
-    if mention.kind is not EventKind.release:
-        return mention
-    tokens = mention.sentence.tokens
-    # Russian puts the doer after the verb as often as before it («её опубликовал пользователь»).
-    doer = range(mention.first, min(mention.last, mention.trigger.token_index + THIRD_PARTY_AFTER) + 1)
-    acting = [
-        m
-        for m in mention.entities(matcher)
-        if m.entity.is_organization and m.first_token < mention.trigger.token_index and not is_hosting_place(tokens, m)
-    ]
-    if acting or not any(tokens[i].lemma in lexicon.third_party for i in doer):
-        return mention
-    scope = tokens[mention.first : mention.last + 1]
-    if not any(m.entity.is_model for m in mention.entities(matcher)) and not any(t.lemma in MODEL_NOUNS for t in scope):
-        return mention
-    return replace(mention, trigger=replace(mention.trigger, kind=EventKind.leak))
 
 
 def _with_lead_actors(mention: Mention, lead_actors: list[EntityMention], matcher: EntityMatcher) -> Mention:

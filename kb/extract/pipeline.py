@@ -18,7 +18,8 @@ from datetime import date
 from kb.dates import ResolvedDate
 from kb.extract.clusters import Cluster, cluster_mentions, date_from_story
 from kb.extract.matcher import EntityMatcher, EntityMention, NewEntity
-from kb.extract.mentions import MODEL_EVENTS, Mention, Sentence, analyse, is_hosting_place, is_media, participants_of
+from kb.extract.kinds import is_hosting_place
+from kb.extract.mentions import MODEL_EVENTS, Mention, Sentence, analyse, is_media, participants_of
 from kb.extract.model_names import learn_model_names, learn_variant_short_names
 from kb.extract.people import learn_people_and_organizations
 from kb.lexicon import Lexicon, load_lexicon

@@ -1,0 +1,89 @@
+"""A second look at an event mention's kind, once its sentence is read.
+
+A trigger word gives a first kind; what surrounds it may change it: a release told in the
+future tense or in a scientific paper is an announcement, a model put out by a third party a
+leak, and what a state authority publishes or announces is regulation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from kb.extract.matcher import EntityMatcher, EntityMention
+from kb.lexicon import Lexicon
+from kb.models import EventKind, OrganizationKind
+from kb.names import Token, is_future_tense
+
+if TYPE_CHECKING:
+    from kb.extract.mentions import Mention
+
+MODEL_NOUNS = frozenset({"модель", "нейросеть", "вес"})
+PAPER_NOUNS = frozenset({"статья", "препринт"})
+# How many words after a release verb its doer may stand and make it a leak («выложил аноним»).
+THIRD_PARTY_AFTER = 2
+
+
+def second_look(mention: Mention, clause: tuple[int, int], lexicon: Lexicon, matcher: EntityMatcher) -> Mention:
+    """``mention`` with the kind its sentence gives it; ``clause`` is its trigger's clause [first, last]."""
+    mention = _as_leak_if_third_party(mention, lexicon, matcher)
+    mention = _as_regulation_if_by_regulator(mention, matcher)
+    return _as_announcement_if_paper(_as_announcement_if_future(mention), clause)
+
+
+def is_hosting_place(tokens: list[Token], entity: EntityMention) -> bool:
+    """«на Hugging Face», «на GitHub»: where a model is put, not who puts it."""
+    return entity.entity.is_organization and entity.first_token > 0 and tokens[entity.first_token - 1].lemma == "на"
+
+
+def _as_regulation_if_by_regulator(mention: Mention, matcher: EntityMatcher) -> Mention:
+    """«Администрация киберпространства опубликовала меры»: what a state authority publishes or
+    announces is regulation."""
+    if mention.kind not in (EventKind.release, EventKind.announcement):
+        return mention
+    actors = [m for m in mention.entities(matcher) if m.entity.is_organization and m.first_token < mention.trigger.token_index]
+    if actors and all(matcher.org_kinds.get(m.entity.id) is OrganizationKind.regulator for m in actors):
+        return replace(mention, trigger=replace(mention.trigger, kind=EventKind.regulation))
+    return mention
+
+
+def _as_announcement_if_future(mention: Mention) -> Mention:
+    """«Haiku станет доступна позже», «модель выйдет осенью»: a release still to come is announced."""
+    if mention.kind is not EventKind.release:
+        return mention
+    tokens = mention.sentence.tokens
+    verb = mention.trigger.token_index
+    if not any(is_future_tense(t.text) for t in tokens[max(mention.first, verb - 1) : verb + 1]):
+        return mention
+    return replace(mention, trigger=replace(mention.trigger, kind=EventKind.announcement), still_to_come=True)
+
+
+def _as_announcement_if_paper(mention: Mention, clause: tuple[int, int]) -> Mention:
+    """«опубликовали на arXiv статью, в которой описали Transformer»: a paper presents a model."""
+    if mention.kind is not EventKind.release:
+        return mention
+    first, last = clause
+    if not any(t.lemma in PAPER_NOUNS for t in mention.sentence.tokens[first : last + 1]):
+        return mention
+    return replace(mention, trigger=replace(mention.trigger, kind=EventKind.announcement), in_a_paper=True)
+
+
+def _as_leak_if_third_party(mention: Mention, lexicon: Lexicon, matcher: EntityMatcher) -> Mention:
+    """«Группа художников выложила на Hugging Face доступ к Sora»: a model put out by someone
+    other than its owner — no organization acts, a third party does — is a leak."""
+    if mention.kind is not EventKind.release:
+        return mention
+    tokens = mention.sentence.tokens
+    # Russian puts the doer after the verb as often as before it («её опубликовал пользователь»).
+    doer = range(mention.first, min(mention.last, mention.trigger.token_index + THIRD_PARTY_AFTER) + 1)
+    acting = [
+        m
+        for m in mention.entities(matcher)
+        if m.entity.is_organization and m.first_token < mention.trigger.token_index and not is_hosting_place(tokens, m)
+    ]
+    if acting or not any(tokens[i].lemma in lexicon.third_party for i in doer):
+        return mention
+    scope = tokens[mention.first : mention.last + 1]
+    if not any(m.entity.is_model for m in mention.entities(matcher)) and not any(t.lemma in MODEL_NOUNS for t in scope):
+        return mention
+    return replace(mention, trigger=replace(mention.trigger, kind=EventKind.leak))
