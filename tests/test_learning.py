@@ -109,3 +109,16 @@ def test_a_pronoun_may_point_to_a_person_named_earlier_in_the_sentence(matcher):
         ("2023-11-17", ["Сэм Альтман"]),
         ("2023-11-21", ["Сэм Альтман"]),
     ]
+
+
+def test_a_name_after_a_dash_is_the_one_who_moved_to_a_competitor(matcher):
+    events = extract_events(
+        "Уходы из OpenAI",
+        "Весной компанию покинул Илья Суцкевер, а в августе к конкуренту, компании Anthropic, "
+        "перешёл ещё один сооснователь — Джон Шульман.",
+        date(2024, 9, 26),
+        matcher,
+    )
+    learned = {e.ref.id: e.name for event in events for e in event.new_entities}
+    moved = {event.date.value: [learned[p] for p in event.people] for event in events}
+    assert moved["2024-08"] == ["Джон Шульман"]

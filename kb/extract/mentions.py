@@ -137,12 +137,20 @@ def analyse(title: str, text: str, published: date | None, matcher: EntityMatche
                 entities=matcher.find(source, tokens),
                 triggers=lexicon.triggers(tokens),
                 dates=dates,
-                comparison_from=next((i for i, t in enumerate(tokens) if t.lemma in cues), len(tokens)),
+                comparison_from=_comparison_start(tokens, cues),
                 cites_source=any(t.lemma in lexicon.reporting for t in tokens),
                 gaps=[""] + [source[a.end : b.start] for a, b in zip(tokens, tokens[1:])],
             )
         )
     return sentences
+
+
+def _comparison_start(tokens: list[Token], cues: frozenset[str]) -> int:
+    """The first comparison cue's index, or len(tokens). «перешёл к конкуренту»: a cue after
+    «к» is where someone goes, not what something is compared with."""
+    return next(
+        (i for i, t in enumerate(tokens) if t.lemma in cues and not (i > 0 and tokens[i - 1].lemma == "к")), len(tokens)
+    )
 
 
 def _outside_direct_speech(dates: list[ResolvedDate], text: str) -> list[ResolvedDate]:
@@ -319,6 +327,10 @@ def _clauses(sentence: Sentence) -> list[tuple[int, int]]:
         for i in range(1, len(tokens))
         if any(mark in sentence.gaps[i] for mark in ";—–:") or ("," in sentence.gaps[i] and tokens[i].lemma in _CLAUSE_OPENERS)
     ]
+    # «… перешёл ещё один сооснователь — Джон Шульман»: a name alone after the last dash is
+    # the one the clause before it speaks of.
+    if len(bounds) > 1 and any(m.first_token == bounds[-1] and m.last_token == len(tokens) - 1 for m in sentence.entities):
+        bounds.pop()
     return list(zip(bounds, [b - 1 for b in bounds[1:]] + [len(tokens) - 1]))
 
 
