@@ -193,3 +193,26 @@ def test_a_running_total_of_funding_is_not_an_investment(matcher):
         "Anthropic за время существования получила 1,5 млрд долларов инвестиций от Google и других фондов.",
     )
     assert [e.kind for e in events] == [EventKind.partnership]
+
+
+def test_a_partnership_finds_its_parties_across_a_blank_line(matcher):
+    events = _events(
+        matcher,
+        "Amazon вложит в Anthropic 4 млрд долларов",
+        "Amazon 25 сентября 2023 года объявила, что инвестирует 4 млрд долларов в Anthropic. "
+        "Amazon получит долю в компании.\n\nСоглашение предполагает тесное технологическое сотрудничество.",
+    )
+    partnership = next(e for e in events if e.kind is EventKind.partnership)
+    assert partnership.date.start == date(2023, 9, 25)
+
+
+def test_a_plan_told_next_to_an_event_does_not_date_it(matcher):
+    events = _events(
+        matcher,
+        "Apple и OpenAI",
+        "Apple на конференции WWDC 10 июня 2024 года рассказала о новых функциях.\n\n"
+        "Главной новостью стало партнёрство Apple с OpenAI. Интеграция появится позднее в этом году.",
+        published=date(2024, 6, 11),
+    )
+    partnership = next(e for e in events if e.kind is EventKind.partnership)
+    assert partnership.date.start == date(2024, 6, 10)

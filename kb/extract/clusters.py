@@ -17,6 +17,7 @@ from kb.extract.matcher import MODEL, EntityMatcher, EntityRef
 from kb.extract.mentions import Mention, Sentence, find_mentions, is_principal, participant_mentions, participants_of
 from kb.lexicon import Lexicon
 from kb.models import EventKind, OrganizationKind
+from kb.names import is_future_tense
 
 # How far from a mention the story around it may supply the event's date.
 FOLLOWING_SENTENCES = 2
@@ -233,7 +234,8 @@ def date_from_story(cluster: Cluster, sentences: list[Sentence], matcher: Entity
                 for m in neighbour.entities
                 if m.entity.is_organization and matcher.org_kinds.get(m.entity.id) is OrganizationKind.platform
             )
-            if neighbour.dates:
+            # «Интеграция появится позднее в этом году»: the date of a plan, not of the event.
+            if neighbour.dates and not any(is_future_tense(t.text) for t in neighbour.tokens):
                 cluster.date, cluster.date_sentence = neighbour.dates[0], neighbour
                 return
     if all(m.still_to_come for m in cluster.mentions):

@@ -117,7 +117,8 @@ def analyse(title: str, text: str, published: date | None, matcher: EntityMatche
     offset = 0
     for paragraph in text.split("\n"):
         for piece in sentenize(paragraph):
-            spans.append((len(spans) - 1, offset + piece.start, offset + piece.stop))
+            if piece.text.strip():  # a blank line between paragraphs is no sentence
+                spans.append((len(spans) - 1, offset + piece.start, offset + piece.stop))
         offset += len(paragraph) + 1
     sentences = []
     for index, start, end in spans:
