@@ -66,6 +66,8 @@ def _phrase_end(lemmas: list[str], i: int, phrase: tuple[str, ...]) -> int | Non
         return None
     position = i + 1
     for word in phrase[1:]:
+        while position < len(lemmas) and lemmas[position].isdigit():
+            position += 1  # «привлёк 1,3 млрд»: a number is no word between
         window = lemmas[position : position + PHRASE_GAP + 1]
         if word not in window:
             return None

@@ -216,3 +216,9 @@ def test_a_plan_told_next_to_an_event_does_not_date_it(matcher):
     )
     partnership = next(e for e in events if e.kind is EventKind.partnership)
     assert partnership.date.start == date(2024, 6, 10)
+
+
+def test_a_sum_inside_a_trigger_phrase_does_not_break_it(matcher):
+    (event,) = _events(matcher, "Раунд Mistral AI", "Mistral AI 10 февраля 2024 года привлекла 1,3 млрд долларов от инвесторов.")
+    assert event.kind is EventKind.investment
+    assert _org(matcher, event, "Mistral AI") is Role.target
