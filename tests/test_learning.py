@@ -122,3 +122,14 @@ def test_a_name_after_a_dash_is_the_one_who_moved_to_a_competitor(matcher):
     learned = {e.ref.id: e.name for event in events for e in event.new_entities}
     moved = {event.date.value: [learned[p] for p in event.people] for event in events}
     assert moved["2024-08"] == ["Джон Шульман"]
+
+
+def test_a_successor_named_after_the_post_is_appointed(matcher):
+    events = extract_events(
+        "Смена в OpenAI",
+        "14 мая 2024 года Сэм Альтман сообщил, что новым главным научным сотрудником OpenAI станет Якуб Пахоцкий.",
+        date(2024, 5, 15),
+        matcher,
+    )
+    learned = {e.ref.id: e.name for event in events for e in event.new_entities}
+    assert [[learned[p] for p in event.people] for event in events] == [["Якуб Пахоцкий"]]
