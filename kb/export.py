@@ -97,7 +97,7 @@ def iter_csv(events: Iterable[EventPublic]) -> Iterator[str]:
     return chunked(csv_lines(events))
 
 
-_CSV_PAGE = 2000  # rows per query, and per chunk sent: a few hundred kilobytes
+_CSV_PAGE = 5000  # rows per query, and per chunk sent: about a megabyte
 
 
 def timeline_csv(session: Session, filters: TimelineFilter) -> Iterator[str]:
