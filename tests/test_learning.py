@@ -14,6 +14,12 @@ from kb.models import AIModel, Alias, ArticleCreate, EventKind, Organization, Pe
 from kb.names import tokenize
 
 
+def _people_of(events) -> list[list[str]]:
+    """The names of the people each extracted event is about (new to the knowledge base)."""
+    learned = {e.ref.id: e.name for event in events for e in event.new_entities}
+    return [[learned[p] for p in event.people] for event in events]
+
+
 def test_latin_model_names_with_sizes_are_found_and_linked_to_their_family(matcher):
     text = "Сравнивали Llama 3 400B, Qwen2.5-14B и miqu-1-70b, а также Llama 3 70B, Windows 11 и GPT-4."
     found = {m.text: m.family_id for m in find_model_names(text, tokenize(text), matcher)}
@@ -39,8 +45,7 @@ def test_personnel_events_are_about_people_one_event_per_person(matcher):
         matcher,
     )
     assert [e.kind for e in events] == [EventKind.personnel, EventKind.personnel]
-    learned = {e.ref.id: e.name for event in events for e in event.new_entities}
-    assert sorted(learned[p] for event in events for p in event.people) == ["Боб Макгрю", "Мира Мурати"]
+    assert sorted(name for names in _people_of(events) for name in names) == ["Боб Макгрю", "Мира Мурати"]
     assert all(len(event.people) == 1 for event in events)
     assert {event.date.start for event in events} == {date(2024, 9, 25)}
 
@@ -92,8 +97,7 @@ def test_he_who_moves_is_the_pronoun_not_the_boss_he_reports_to(matcher):
         date(2024, 3, 20),
         matcher,
     )
-    learned = {e.ref.id: e.name for event in events for e in event.new_entities}
-    assert [sorted(learned[p] for p in event.people) for event in events] == [["Мустафа Сулейман"]]
+    assert [sorted(names) for names in _people_of(events)] == [["Мустафа Сулейман"]]
 
 
 def test_a_pronoun_may_point_to_a_person_named_earlier_in_the_sentence(matcher):
@@ -104,8 +108,7 @@ def test_a_pronoun_may_point_to_a_person_named_earlier_in_the_sentence(matcher):
         None,
         matcher,
     )
-    learned = {e.ref.id: e.name for event in events for e in event.new_entities}
-    assert sorted((event.date.value, [learned[p] for p in event.people]) for event in events) == [
+    assert sorted(zip((event.date.value for event in events), _people_of(events))) == [
         ("2023-11-17", ["Сэм Альтман"]),
         ("2023-11-21", ["Сэм Альтман"]),
     ]
@@ -119,8 +122,7 @@ def test_a_name_after_a_dash_is_the_one_who_moved_to_a_competitor(matcher):
         date(2024, 9, 26),
         matcher,
     )
-    learned = {e.ref.id: e.name for event in events for e in event.new_entities}
-    moved = {event.date.value: [learned[p] for p in event.people] for event in events}
+    moved = dict(zip((event.date.value for event in events), _people_of(events)))
     assert moved["2024-08"] == ["Джон Шульман"]
 
 
@@ -131,5 +133,4 @@ def test_a_successor_named_after_the_post_is_appointed(matcher):
         date(2024, 5, 15),
         matcher,
     )
-    learned = {e.ref.id: e.name for event in events for e in event.new_entities}
-    assert [[learned[p] for p in event.people] for event in events] == [["Якуб Пахоцкий"]]
+    assert _people_of(events) == [["Якуб Пахоцкий"]]
