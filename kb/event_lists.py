@@ -12,7 +12,7 @@ order it keeps (tests/test_timeline_reading.py checks both against ``events_publ
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -126,8 +126,8 @@ def _check(dialect: str) -> None:
 def event_document_column(dialect: str) -> sa.Label:
     """A correlated column for a select from ``event``: the event as the text of a JSON document.
 
-    The document has the shape of ``EventPublic``, its lists included, so that a page of
-    events is parsed and validated in one call (``events_from_documents``).
+    The document is ``EventPublic``'s JSON, its lists included: the API sends it as it is, and
+    a page of events is parsed and validated in one call (``events_from_documents``).
     """
     date = _json_object(
         dialect,
@@ -138,12 +138,11 @@ def event_document_column(dialect: str) -> sa.Label:
             "modifier": col(Event.modifier),
             "text": col(Event.date_text),
             "value": col(Event.date_value),
-            "year_inferred": col(Event.year_inferred),
+            "year_inferred": _json_boolean(dialect, col(Event.year_inferred)),
             "year_inference_reason": col(Event.year_inference_reason),
         },
     )
-    # SQLite writes a REAL in JSON with 15 digits, which may not read back as the same float; 17 do.
-    confidence = col(Event.confidence) if dialect == "postgresql" else func.json(func.printf("%!.17g", col(Event.confidence)))
+    lists = {spec.name: _json_array(dialect, spec) for spec in _LISTS}
     document = _json_object(
         dialect,
         {
@@ -151,11 +150,49 @@ def event_document_column(dialect: str) -> sa.Label:
             "kind": col(Event.kind),
             "title": col(Event.title),
             "date": date,
-            "confidence": confidence,
-            **{spec.name: _json_array(dialect, spec) for spec in _LISTS},
+            "organizations": lists["organizations"],
+            "models": lists["models"],
+            "people": lists["people"],
+            "confidence": _json_float(dialect, col(Event.confidence)),
+            "sources": lists["sources"],
         },
     )
     return (sa.cast(document, sa.Text) if dialect == "postgresql" else document).label("document")
+
+
+def _json_boolean(dialect: str, value: sa.ColumnElement) -> sa.ColumnElement:
+    if dialect == "postgresql":
+        return value
+    # SQLite stores a boolean as 0 or 1, which JSON would show as a number.
+    return func.json(sa.case((value, sa.literal_column("'true'")), else_=sa.literal_column("'false'")))
+
+
+def _json_float(dialect: str, value: sa.ColumnElement) -> sa.ColumnElement:
+    if dialect == "postgresql":
+        # PostgreSQL writes the fewest digits that read back as the same float, as Python does,
+        # but a whole number without Python's ".0".
+        text = sa.cast(value, sa.Text)
+        return sa.cast(sa.case((text.regexp_match("^-?[0-9]+$"), text + ".0"), else_=text), sa.JSON)
+    # SQLite writes a REAL in JSON with 15 digits, which may not read back as the same float:
+    # 15 digits when they do (0.7, not 0.69999999999999996), else 17, which always do.
+    short, full = (func.printf(sa.literal_column(f"'%!.{digits}g'"), value) for digits in (15, 17))
+    return func.json(sa.case((sa.cast(short, sa.Float) == value, short), else_=full))
+
+
+@lru_cache(maxsize=4)
+def _documents_by_id(dialect: str) -> sa.Select:
+    return sa.select(col(Event.id), event_document_column(dialect)).where(col(Event.id).in_(sa.bindparam("ids", expanding=True)))
+
+
+def event_documents(connection: sa.Connection, ids: Sequence[int]) -> list[str]:
+    """The ``event_document_column`` of each event of ``ids``, in that order.
+
+    The statement is built once: a timeline page's cost is then the database's work.
+    """
+    if not ids:
+        return []
+    found = dict(connection.execute(_documents_by_id(connection.dialect.name), {"ids": list(ids)}).all())
+    return [found[event_id] for event_id in ids]
 
 
 def _json_object(dialect: str, fields: dict[str, sa.ColumnElement]) -> sa.ColumnElement:

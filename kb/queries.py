@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlmodel import Session, col, func, select
 
-from kb.event_lists import event_document_column, events_from_documents
+from kb.event_lists import event_documents, events_from_documents
 from kb.facets import FACETS, facet_counts
 from kb.models import (
     AIModel,
@@ -30,7 +31,7 @@ from kb.models import (
     Person,
 )
 from kb.names import alias_key
-from kb.public import EventPublic, TimelinePage
+from kb.public import EventPublic, FacetCount, TimelinePage
 
 # Single records live in kb.records; they are part of this module's interface too, so that
 # readers of the knowledge base need one import.
@@ -52,6 +53,7 @@ __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
     "QueryError",
+    "TimelineDocuments",
     "TimelineFilter",
     "database_version",
     "events_public",
@@ -67,6 +69,7 @@ __all__ = [
     "list_people",
     "people_named",
     "timeline",
+    "timeline_documents",
 ]
 
 DEFAULT_LIMIT = 50
@@ -168,27 +171,59 @@ def timeline(
     ``facets`` are names from ``kb.facets.FACETS``; their counts cover every event the
     filters select, not only this page.
     """
+    return timeline_documents(session, filters, limit, cursor, facets).page()
+
+
+@dataclass(frozen=True)
+class TimelineDocuments:
+    """A page of ``timeline`` with each event as the JSON text the database wrote (``kb.event_lists``)."""
+
+    items: list[str]
+    next: str | None
+    facets: dict[str, list[FacetCount]] | None = None
+
+    def json(self) -> str:
+        """The page as ``TimelinePage``'s JSON, the events' text left as it is."""
+        parts = ['{"items":[', ",".join(self.items), '],"next":', json.dumps(self.next)]
+        if self.facets is not None:
+            parts += [',"facets":', _FACETS.dump_json(self.facets).decode()]
+        return "".join(parts) + "}"
+
+    def page(self) -> TimelinePage:
+        """The page, its events parsed and validated."""
+        return TimelinePage(items=events_from_documents(self.items), next=self.next, facets=self.facets)
+
+
+_FACETS = TypeAdapter(dict[str, list[FacetCount]])
+
+
+def timeline_documents(
+    session: Session,
+    filters: TimelineFilter,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+    facets: Sequence[str] = (),
+) -> TimelineDocuments:
+    """``timeline``, with the events as JSON text: what the API sends, read without building an object per event."""
     _check_limit(limit)
     unknown = [name for name in facets if name not in FACETS]
     if unknown:
         raise QueryError("facets", f"no facet {unknown[0]!r}; facets are {', '.join(FACETS)}")
     selection = event_selection(session, filters)
-    rows, following = _page_of_rows(session, filters, selection, limit, cursor, _documents(session))
-    page = TimelinePage(items=events_from_documents(row.document for row in rows), next=following)
-    if facets:
-        page.facets = facet_counts(session, select(Event.id).where(*selection.conditions()), facets)
-    return page
+    rows, following = _page_of_rows(session, filters, selection, limit, cursor, _KEYS)
+    documents = event_documents(session.connection(), [row.id for row in rows])
+    counts = facet_counts(session, select(Event.id).where(*selection.conditions()), facets) if facets else None
+    return TimelineDocuments(documents, following, counts)
+
+
+# A page's keys are read first, and its documents by a statement built once (``event_documents``).
+_KEYS = select(col(Event.id), col(Event.date_start))
 
 
 def iter_timeline(session: Session, filters: TimelineFilter, page_size: int = 500) -> Iterator[EventPublic]:
     """Every event of a timeline, page by page, so that memory stays flat for any size."""
-    for rows in iter_timeline_rows(session, filters, _documents(session), page_size):
-        yield from events_from_documents(row.document for row in rows)
-
-
-def _documents(session: Session) -> sa.Select:
-    """Events as JSON documents, with their lists, built by the database (see ``kb.event_lists``)."""
-    return select(col(Event.id), col(Event.date_start), event_document_column(session.get_bind().dialect.name))
+    for rows in iter_timeline_rows(session, filters, _KEYS, page_size):
+        yield from events_from_documents(event_documents(session.connection(), [row.id for row in rows]))
 
 
 def iter_timeline_rows(session: Session, filters: TimelineFilter, columns: sa.Select, page_size: int = 500) -> Iterator[list[sa.Row]]:

@@ -1,6 +1,7 @@
 """Timeline pages read in one query per page (kb.event_lists, kb.selection): the same events, lists,
 CSV and pages as event-by-event reading gives, whichever way a page query starts."""
 
+import json
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ from kb.export import EXPORT_FORMATS, csv_lines, timeline_csv
 from kb.models import (
     AIModel, Article, Event, EventKind, EventModel, EventOrganization, EventPerson, Evidence, Organization, Person, Role,
 )
-from kb.queries import TimelineFilter, events_public, iter_timeline, timeline
+from kb.queries import TimelineFilter, events_public, iter_timeline, timeline, timeline_documents
 from kb.dates import Precision
 
 
@@ -98,6 +99,31 @@ def test_awkward_lists_read_the_same_both_ways(awkward_engine):
         row = text.splitlines()[1]
         assert row.startswith(f"{leak.id},2023-03-03,2023-03-03,day,leak,\"'=HYPERLINK(\"\"x\"\") LLaMA\",Meta;4chan,LLaMA;LLaMA-7B,")
         assert text.splitlines()[-1].endswith(",,other,Событие,,,")  # unknown date last, nothing linked
+
+
+def _canonical(value) -> str:
+    # Text, not objects: 0 == False and 1 == 1.0 in Python, not in JSON.
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=["all", "model", "orgs-from", "search"])
+def test_the_json_the_database_writes_is_the_json_of_those_events(seeded_url, filters):
+    with Session(get_engine(seeded_url)) as session:
+        page = timeline_documents(session, filters, limit=1000, facets=["kind"])
+        written = json.loads(page.json())
+        expected = [event.model_dump(mode="json") for event in _by_events_public(session, filters)]
+        assert _canonical(written["items"]) == _canonical(expected)
+        assert written["next"] is None and written["facets"]["kind"]
+
+
+def test_awkward_values_are_written_as_json_would_have_them(awkward_engine):
+    with Session(awkward_engine) as session:
+        written = json.loads(timeline_documents(session, TimelineFilter(), limit=1000).json())
+        expected = [event.model_dump(mode="json") for event in _by_events_public(session, TimelineFilter())]
+    assert _canonical(written) == _canonical({"items": expected, "next": None})
+    leak = next(item for item in written["items"] if item["kind"] == "leak")
+    assert leak["confidence"] == 0.7200000000000001 and leak["date"]["year_inferred"] is True
+    assert {item["confidence"] for item in written["items"]} >= {0.5}
 
 
 @pytest.mark.parametrize("plan", ["database", "set first", "walk"])
