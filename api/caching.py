@@ -13,7 +13,6 @@ import hashlib
 
 import sqlalchemy as sa
 from fastapi import FastAPI
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
@@ -26,8 +25,8 @@ CACHE_CONTROL = "no-cache"
 
 
 def _version(engine: sa.Engine) -> str:
-    with Session(engine) as session:
-        return database_version(session)
+    with engine.connect() as connection:
+        return database_version(connection)
 
 
 def etag_for(version: str, path: str, query: str) -> str:

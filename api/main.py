@@ -12,6 +12,7 @@ from api.database_errors import install_database_error_handlers
 from api.deps import FilterDep, PageDep, RecordId, SessionDep
 from api.errors import install_problem_handlers
 from api.limits import BodySizeLimit, max_body_bytes
+from api.threads import thread_limit, worker_threads
 from kb import __version__, queries
 from kb.db import get_engine
 from kb.public import AIModelPublic, ArticlePublic, EventPublic, OrganizationPublic, PersonPublic, TimelinePage
@@ -19,12 +20,14 @@ from kb.public import AIModelPublic, ArticlePublic, EventPublic, OrganizationPub
 
 def create_app(database_url: str | None = None) -> FastAPI:
     """The application, serving the knowledge base at ``database_url`` (default: see kb.config)."""
+    engine = get_engine(database_url)
     app = FastAPI(
         title="kb",
         version=__version__,
         summary="Dated events in the AI industry, extracted from Russian news, with their sources.",
+        lifespan=thread_limit(worker_threads(engine.dialect.name)),  # KB_API_THREADS
     )
-    app.state.engine = get_engine(database_url)
+    app.state.engine = engine
     install_database_error_handlers(app)  # 503 while the database is unreachable
     app.include_router(router)
     app.include_router(exports.router)

@@ -86,15 +86,19 @@ def tested_sets(session: Session, selection: EventSelection, limit: int) -> tupl
     """
     if not selection.sets or session.get_bind().dialect.name != "sqlite":
         return ()
-    threshold = walk_threshold(session.exec(select(func.max(Event.id))).one() or 0, limit)
+    connection = session.connection()
+    threshold = walk_threshold(connection.execute(_LAST_EVENT_ID).scalar_one() or 0, limit)
     sizes = [
-        session.exec(select(func.count()).select_from(event_set.members.limit(threshold).subquery())).one()
+        connection.execute(select(func.count()).select_from(event_set.members.limit(threshold).subquery())).scalar_one()
         for event_set in selection.sets
     ]
     smallest = min(range(len(sizes)), key=sizes.__getitem__)
     if sizes[smallest] >= threshold:
         return selection.sets
     return tuple(event_set for i, event_set in enumerate(selection.sets) if i != smallest)
+
+
+_LAST_EVENT_ID = select(func.max(Event.id))
 
 
 def walk_threshold(events: int, limit: int) -> int:
@@ -108,21 +112,24 @@ def event_selection(session: Session, filters: TimelineFilter) -> EventSelection
     Entity names are resolved to ids first, one query per filter: a list of ids is a cheaper
     test than a subquery, which SQLite would run again for every event it tests.
     """
+    connection = session.connection()
+
+    def ids(statement: sa.Select, **values) -> list[int]:
+        return sorted(set(connection.execute(statement, values).scalars()))
+
     sets = []
     if filters.models:
-        named = _named(col(Alias.model_id), filters.models)
-        sets.append(_linked(EventModel, col(EventModel.model_id), _ids(session, _models_with_variants(named))))
+        sets.append(_linked(EventModel, col(EventModel.model_id), ids(_MODELS_NAMED, keys=_keys(filters.models))))
     if filters.model_ids:
-        sets.append(_linked(EventModel, col(EventModel.model_id), _ids(session, _models_with_variants(filters.model_ids))))
+        sets.append(_linked(EventModel, col(EventModel.model_id), ids(_MODELS_WITH_IDS, ids=list(filters.model_ids))))
     if filters.organizations:
-        named = _named(col(Alias.organization_id), filters.organizations)
-        sets.append(_linked(EventOrganization, col(EventOrganization.organization_id), _ids(session, named)))
+        sets.append(_linked(EventOrganization, col(EventOrganization.organization_id),
+                            ids(_ORGANIZATIONS_NAMED, keys=_keys(filters.organizations))))
     if filters.organization_ids:
         sets.append(_linked(EventOrganization, col(EventOrganization.organization_id), filters.organization_ids))
     if filters.people:
-        named = _named(col(Alias.person_id), filters.people)
-        by_name = select(Person.id).where(sa.or_(col(Person.id).in_(named), col(Person.name).in_(filters.people)))
-        sets.append(_linked(EventPerson, col(EventPerson.person_id), _ids(session, by_name)))
+        people = ids(_PEOPLE_NAMED, keys=_keys(filters.people), names=list(filters.people))
+        sets.append(_linked(EventPerson, col(EventPerson.person_id), people))
     if filters.person_ids:
         sets.append(_linked(EventPerson, col(EventPerson.person_id), filters.person_ids))
     if filters.q is not None:
@@ -132,9 +139,9 @@ def event_selection(session: Session, filters: TimelineFilter) -> EventSelection
     return EventSelection(filters, tuple(sets))
 
 
-def _ids(session: Session, ids: sa.Select) -> list[int]:
-    """The ids a select finds, once each."""
-    return sorted(set(session.exec(ids).all()))
+def _keys(names: Sequence[str]) -> list[str]:
+    """The alias keys of ``names`` (case and punctuation folded), once each."""
+    return sorted({alias_key(name) for name in names})
 
 
 def _linked(link, link_entity_id: sa.ColumnElement, entity_ids: Sequence[int]) -> EventSet:
@@ -142,8 +149,9 @@ def _linked(link, link_entity_id: sa.ColumnElement, entity_ids: Sequence[int]) -
     linked = link_entity_id.in_(entity_ids)
     return EventSet(
         select(link.event_id).where(linked),
-        # The link table's primary key (event, entity) answers this with one index probe.
-        sa.exists().where(col(link.event_id) == col(Event.id), linked),
+        # The link table's primary key (event, entity) finds the event's few links in one index
+        # probe, each tested against the ids, rather than one probe per id.
+        sa.exists().where(col(link.event_id) == col(Event.id), _unindexed(link_entity_id).in_(entity_ids)),
         select(link_entity_id).where(linked),
     )
 
@@ -153,15 +161,24 @@ def _unindexed(column: sa.ColumnElement) -> sa.ColumnElement:
     return column + 0
 
 
-def _named(alias_owner: sa.ColumnElement, names: Sequence[str]) -> sa.Select:
-    """The ids of the entities that any of ``names`` is an alias of (case and punctuation folded)."""
-    return select(alias_owner).where(col(Alias.key).in_(sorted({alias_key(name) for name in names})), alias_owner.is_not(None))
+def _named(alias_owner: sa.ColumnElement) -> sa.Select:
+    """The ids of the entities that any of the alias keys ``keys`` (a parameter) belongs to."""
+    return select(alias_owner).where(col(Alias.key).in_(sa.bindparam("keys", expanding=True)), alias_owner.is_not(None))
 
 
-def _models_with_variants(model_ids: sa.Select | Sequence[int]) -> sa.Select:
+def _models_with_variants(model_ids: sa.Select | sa.BindParameter) -> sa.Select:
     """The ids of the models and of every model below them in their families (LLaMA: LLaMA-13B, ...)."""
     roots = select(AIModel.id).where(col(AIModel.id).in_(model_ids))
     family = roots.cte(recursive=True)
     # UNION, not UNION ALL: a model met twice ends the recursion, even in a cyclic family.
     family = family.union(select(AIModel.id).join(family, col(AIModel.family_id) == family.c.id))
     return select(family.c.id)
+
+
+# Built once: the statements that turn a filter's names into ids, their values as parameters.
+_MODELS_NAMED = _models_with_variants(_named(col(Alias.model_id)))
+_MODELS_WITH_IDS = _models_with_variants(sa.bindparam("ids", expanding=True))
+_ORGANIZATIONS_NAMED = _named(col(Alias.organization_id))
+_PEOPLE_NAMED = select(Person.id).where(
+    sa.or_(col(Person.id).in_(_named(col(Alias.person_id))), col(Person.name).in_(sa.bindparam("names", expanding=True)))
+)
