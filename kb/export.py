@@ -105,8 +105,8 @@ def timeline_csv(session: Session, filters: TimelineFilter) -> Iterator[str]:
     dialect = session.get_bind().dialect.name
     columns = select(
         col(Event.id),
-        col(Event.date_start),  # a date: the keyset cursor is made of it
-        # As SQLite stores it (ISO text), not made a date to be written as text again.
+        # As SQLite stores them (ISO text), not made dates to be written as text again.
+        sa.type_coerce(col(Event.date_start), sa.String).label("date_start"),
         sa.type_coerce(col(Event.date_end), sa.String).label("date_end"),
         # The stored values of the enums, as they are written.
         sa.type_coerce(col(Event.precision), sa.String).label("precision"),
@@ -128,8 +128,8 @@ def timeline_csv(session: Session, filters: TimelineFilter) -> Iterator[str]:
 def _flat_csv_row(row: sa.Row) -> tuple:
     """A row of ``timeline_csv``'s query as the row ``csv_row`` makes of its event, neutralised.
 
-    The writer turns the dates into ISO text and None into nothing. Only text can start a
-    formula: ids, ISO dates, precisions and kinds cannot, and go as they are.
+    The writer turns None into nothing. Only text can start a formula: ids, ISO dates,
+    precisions and kinds cannot, and go as they are.
     """
     event_id, start, end, precision, kind, title, organizations, models, sources = row
     return (

@@ -230,8 +230,8 @@ def iter_timeline_rows(session: Session, filters: TimelineFilter, columns: sa.Se
     """Every event of a timeline as rows of ``columns``, a page of rows at a time.
 
     ``columns`` is a select from ``event`` with no WHERE or ORDER BY; it must include
-    ``event.id`` and ``event.date_start``, and may hold correlated subqueries (``kb.event_lists``):
-    they are computed for the events of the page only. Pages may be larger than ``MAX_LIMIT``,
+    ``event.id`` and ``event.date_start`` (a date, or the ISO text SQLite stores), and may hold
+    correlated subqueries (``kb.event_lists``): they are computed for the events of the page only. Pages may be larger than ``MAX_LIMIT``,
     which bounds what a client asks for, not what the library reads.
     """
     if page_size < 1:
@@ -265,7 +265,9 @@ def _page_of_rows(
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
-    return rows, _Position(rows[-1].date_start, rows[-1].id, fingerprint).encode()
+    start = rows[-1].date_start
+    start = date.fromisoformat(start) if isinstance(start, str) else start
+    return rows, _Position(start, rows[-1].id, fingerprint).encode()
 
 
 def _page(
