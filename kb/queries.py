@@ -231,8 +231,9 @@ def iter_timeline_rows(session: Session, filters: TimelineFilter, columns: sa.Se
 
     ``columns`` is a select from ``event`` with no WHERE or ORDER BY; it must include
     ``event.id`` and ``event.date_start`` (a date, or the ISO text SQLite stores), and may hold
-    correlated subqueries (``kb.event_lists``): they are computed for the events of the page only. Pages may be larger than ``MAX_LIMIT``,
-    which bounds what a client asks for, not what the library reads.
+    correlated subqueries (``kb.event_lists``): they are computed for the events of the page
+    only. Pages may be larger than ``MAX_LIMIT``, which bounds what a client asks for, not what
+    the library reads.
     """
     if page_size < 1:
         raise ValueError(f"page_size must be positive, not {page_size}")
