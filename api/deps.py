@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Path, Query, Request
 from pydantic import BeforeValidator
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from kb.facets import FACETS
 from kb.models import EventKind
@@ -20,12 +21,21 @@ from kb.queries import DEFAULT_LIMIT, MAX_LIMIT, TimelineFilter
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session for the request, used by the endpoint in its worker thread.
 
-    Asynchronous, so that opening it (no I/O: the connection is taken on first use) and
-    closing it (handing the connection back) cost no trip to a worker thread each: the two
-    trips took about a tenth of a timeline page's CPU time in bench/serve.py.
+    Asynchronous, so that opening it (no I/O: the connection is taken on first use) costs no
+    trip to a worker thread, nor does closing it on SQLite, where handing the connection back
+    is a call into a library: the two trips took about a tenth of a timeline page's CPU time
+    in bench/serve.py. On a database server, closing is a round trip over the network, which
+    must not hold up the event loop (an unreachable server would stop every request).
     """
-    with Session(request.app.state.engine) as session:
+    engine = request.app.state.engine
+    session = Session(engine)
+    try:
         yield session
+    finally:
+        if engine.dialect.name == "sqlite":
+            session.close()
+        else:
+            await run_in_threadpool(session.close)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
