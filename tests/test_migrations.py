@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-from kb.db import alembic_config, downgrade, get_engine, include_in_schema_comparison, migrate
+from kb.db import SQLITE_CACHE_KIB, alembic_config, downgrade, get_engine, include_in_schema_comparison, migrate
 
 TABLES = {
     "organization", "ai_model", "person", "alias", "article", "event", "event_organization", "event_model",
@@ -106,3 +106,4 @@ def test_foreign_keys_are_switched_on_for_every_sqlite_connection(engine):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -SQLITE_CACHE_KIB  # KiB when negative
