@@ -209,9 +209,10 @@ def timeline_documents(
     unknown = [name for name in facets if name not in FACETS]
     if unknown:
         raise QueryError("facets", f"no facet {unknown[0]!r}; facets are {', '.join(FACETS)}")
-    selection = event_selection(session, filters)
-    rows, following = _page_of_rows(session, filters, selection, limit, cursor, _KEYS)
-    documents = event_documents(session.connection(), [row.id for row in rows])
+    connection = session.connection()
+    selection = event_selection(connection, filters)
+    rows, following = _page_of_rows(connection, filters, selection, limit, cursor, _KEYS)
+    documents = event_documents(connection, [row.id for row in rows])
     counts = facet_counts(session, select(Event.id).where(*selection.conditions()), facets) if facets else None
     return TimelineDocuments(documents, following, counts)
 
@@ -237,10 +238,11 @@ def iter_timeline_rows(session: Session, filters: TimelineFilter, columns: sa.Se
     """
     if page_size < 1:
         raise ValueError(f"page_size must be positive, not {page_size}")
-    selection = event_selection(session, filters)
+    connection = session.connection()
+    selection = event_selection(connection, filters)
     cursor = None
     while True:
-        rows, cursor = _page_of_rows(session, filters, selection, page_size, cursor, columns)
+        rows, cursor = _page_of_rows(connection, filters, selection, page_size, cursor, columns)
         yield rows
         if cursor is None:
             return
@@ -252,17 +254,17 @@ def _check_limit(limit: int) -> None:
 
 
 def _page_of_rows(
-    session: Session, filters: TimelineFilter, selection: EventSelection, limit: int, cursor: str | None, columns: sa.Select
+    connection: sa.Connection, filters: TimelineFilter, selection: EventSelection, limit: int, cursor: str | None, columns: sa.Select
 ) -> tuple[list[sa.Row], str | None]:
     """A page of rows of ``columns`` and the cursor of the next page (None on the last)."""
     fingerprint = filters.fingerprint()
     position = _Position.decode(cursor, fingerprint) if cursor else None
-    tested = tested_sets(session, selection, limit)
+    tested = tested_sets(connection, selection, limit)
     # With a set to start from, SQLite reads its events and sorts them; PostgreSQL computes
     # expensive columns after sorting anyway.
-    sorting = session.get_bind().dialect.name == "sqlite" and len(tested) < len(selection.sets)
+    sorting = connection.dialect.name == "sqlite" and len(tested) < len(selection.sets)
     # One row more than asked tells whether another page follows.
-    rows = _page(session, columns, selection.conditions(tested), filters.newest_first, position, limit + 1, sorting)
+    rows = _page(connection, columns, selection.conditions(tested), filters.newest_first, position, limit + 1, sorting)
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
@@ -272,7 +274,7 @@ def _page_of_rows(
 
 
 def _page(
-    session: Session, columns: sa.Select, conditions: list, newest_first: bool, after: _Position | None, size: int, sorting: bool
+    connection: sa.Connection, columns: sa.Select, conditions: list, newest_first: bool, after: _Position | None, size: int, sorting: bool
 ) -> list[sa.Row]:
     """Up to ``size`` events after ``after``: dated ones by (start, id), then undated ones by id.
 
@@ -288,16 +290,16 @@ def _page(
             key, position = sa.tuple_(col(Event.date_start), col(Event.id)), sa.tuple_(after.start, after.id)
             dated.append(key < position if newest_first else key > position)
         order = (direction(col(Event.date_start)), direction(col(Event.id)))
-        events = _rows(session, columns, dated, order, size, sorting)
+        events = _rows(connection, columns, dated, order, size, sorting)
     if len(events) < size:
         undated = [*conditions, col(Event.date_start).is_(None)]
         if after is not None and after.start is None:
             undated.append(col(Event.id) < after.id if newest_first else col(Event.id) > after.id)
-        events += _rows(session, columns, undated, (direction(col(Event.id)),), size - len(events), sorting)
+        events += _rows(connection, columns, undated, (direction(col(Event.id)),), size - len(events), sorting)
     return events
 
 
-def _rows(session: Session, columns: sa.Select, conditions: list, order: tuple, size: int, sorting: bool) -> list[sa.Row]:
+def _rows(connection: sa.Connection, columns: sa.Select, conditions: list, order: tuple, size: int, sorting: bool) -> list[sa.Row]:
     """The first ``size`` rows of ``columns`` that meet ``conditions``, in ``order``.
 
     A small page that the database finds in order is read in one go. Otherwise the page's ids
@@ -307,9 +309,9 @@ def _rows(session: Session, columns: sa.Select, conditions: list, order: tuple, 
     together (for a page of an export, a tenth less work).
     """
     if not sorting and size <= _SMALL_PAGE:
-        return session.connection().execute(columns.where(*conditions).order_by(*order).limit(size)).all()
+        return connection.execute(columns.where(*conditions).order_by(*order).limit(size)).all()
     page = select(Event.id).where(*conditions).order_by(*order).limit(size)
-    return session.connection().execute(columns.where(col(Event.id).in_(page)).order_by(*order)).all()
+    return connection.execute(columns.where(col(Event.id).in_(page)).order_by(*order)).all()
 
 
 def people_named(session: Session, name: str) -> list[Person]:

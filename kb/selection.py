@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, func, select
+from sqlmodel import col, func, select
 
 from kb.models import AIModel, Alias, Event, EventModel, EventOrganization, EventPerson, Person
 from kb.names import alias_key
@@ -72,7 +72,7 @@ def _row_conditions(filters: TimelineFilter, event: sa.FromClause) -> list[sa.Co
     return conditions
 
 
-def tested_sets(session: Session, selection: EventSelection, limit: int) -> tuple[EventSet, ...]:
+def tested_sets(connection: sa.Connection, selection: EventSelection, limit: int) -> tuple[EventSet, ...]:
     """The sets a page query should only test its events against, so that it starts from the right place.
 
     A page can start from a set, reading each of its events and sorting them: a row lookup
@@ -84,9 +84,8 @@ def tested_sets(session: Session, selection: EventSelection, limit: int) -> tupl
     query when it is smaller; otherwise every set is tested. PostgreSQL's planner estimates
     the sizes itself.
     """
-    if not selection.sets or session.get_bind().dialect.name != "sqlite":
+    if not selection.sets or connection.dialect.name != "sqlite":
         return ()
-    connection = session.connection()
     threshold = walk_threshold(connection.execute(_LAST_EVENT_ID).scalar_one() or 0, limit)
     sizes = [
         connection.execute(select(func.count()).select_from(event_set.members.limit(threshold).subquery())).scalar_one()
@@ -106,14 +105,12 @@ def walk_threshold(events: int, limit: int) -> int:
     return math.isqrt(events * (limit + 1) // 5)
 
 
-def event_selection(session: Session, filters: TimelineFilter) -> EventSelection:
+def event_selection(connection: sa.Connection, filters: TimelineFilter) -> EventSelection:
     """The SQL that selects a timeline's events.
 
     Entity names are resolved to ids first, one query per filter: a list of ids is a cheaper
     test than a subquery, which SQLite would run again for every event it tests.
     """
-    connection = session.connection()
-
     def ids(statement: sa.Select, **values) -> list[int]:
         return sorted(set(connection.execute(statement, values).scalars()))
 
@@ -133,7 +130,7 @@ def event_selection(session: Session, filters: TimelineFilter) -> EventSelection
     if filters.person_ids:
         sets.append(_linked(EventPerson, col(EventPerson.person_id), filters.person_ids))
     if filters.q is not None:
-        matches = matching_event_ids(session.get_bind().dialect.name, search_terms(filters.q))
+        matches = matching_event_ids(connection.dialect.name, search_terms(filters.q))
         # Tested against all the matches, read once: asking the full-text index about each event costs more.
         sets.append(EventSet(matches, _unindexed(col(Event.id)).in_(matches), matches))
     return EventSelection(filters, tuple(sets))
