@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
+from importlib.resources import files
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from kb.lexicon import load_lexicon
 from kb.models import Event, EventKind, EventSearch, Evidence
-from kb.names import tokenize
+from kb.names import alias_key, tokenize
 
 MAX_QUERY_WORDS = 16  # more words than this is a pasted text, not a question
 _BATCH = 500
@@ -93,15 +94,20 @@ def search_terms(q: str) -> list[list[str]]:
     """A query as groups of terms: every group must match, any term of a group will do.
 
     A group is a word's lemma and folded form, plus the trigger words of its event kind when
-    the word is a trigger («утечка» -> утечка, утечь, слить, ...). An empty list when the
-    query has no words.
+    the word is a trigger («утечка» -> утечка, утечь, слить, ...). Stop words («в», «для»)
+    are left out, as PostgreSQL's Russian configuration leaves them out of its index, so that
+    every engine finds the same events. An empty list when the query has no other words.
+
+    >>> search_terms("конференция для разработчиков")
+    [['конференция'], ['разработчик', 'разработчиков']]
     """
     by_kind = _trigger_words_by_kind()
     words = load_lexicon().words
+    stop_words = _stop_words()
     groups: list[list[str]] = []
     for token in tokenize(q):
         terms = dict.fromkeys(t for t in (token.lemma, token.key) if t)
-        if not terms:
+        if not terms or token.key in stop_words:
             continue
         kind = words.get(token.lemma)
         if kind is not None:
@@ -110,6 +116,12 @@ def search_terms(q: str) -> list[list[str]]:
         if group not in groups:
             groups.append(group)
     return groups
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    text = files("kb").joinpath("data/russian_stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(alias_key(line) for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 @lru_cache(maxsize=1)
