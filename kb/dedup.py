@@ -7,7 +7,7 @@ at the end of a seeding run: it merges every pair of events that are the same (s
 shared identifying participant, compatible dates), keeping the one with the most precise
 date, with every source's evidence and links, and then gives each event touched a title and
 roles computed from all its links, so that the knowledge base is the same for any order of
-the same articles (but for which report's words a date keeps, when two give the same date).
+the same articles, the words of its date included (``date_wording_key``).
 """
 
 from __future__ import annotations
@@ -57,6 +57,16 @@ def dates_compatible(a: Event, b: Event) -> bool:
     if a.date_start is not None and b.date_start is not None:
         return a.date_start <= b.date_end and b.date_start <= a.date_end
     return a.date_value[4:] == b.date_value[4:] and len(a.date_value) > 4
+
+
+def date_wording_key(year_inferred: bool, text: str | None) -> tuple:
+    """Which of two reports of the same date speaks for it (the smaller key): a stated year
+    before an inferred one, then the longer wording («3 марта 2023 года» before «3 марта»),
+    then the first in alphabetical order, so that the seeding order does not decide."""
+    return (bool(year_inferred), -len(text or ""), text or "")
+
+
+_DATE_FIELDS = ("date_start", "date_end", "precision", "modifier", "date_value", "date_text", "year_inferred", "year_inference_reason")
 
 
 def _precision_key(event: Event) -> tuple:
@@ -144,6 +154,10 @@ def merge_event_into(session: Session, keeper: Event, other: Event) -> None:
             evidence.event_id = keeper.id
             session.add(evidence)
     keeper.confidence = max(keeper.confidence, other.confidence)
+    same_date = (keeper.date_start, keeper.date_end) == (other.date_start, other.date_end)
+    if same_date and date_wording_key(other.year_inferred, other.date_text) < date_wording_key(keeper.year_inferred, keeper.date_text):
+        for name in _DATE_FIELDS:
+            setattr(keeper, name, getattr(other, name))
     session.add(keeper)
     session.flush()
     session.delete(other)  # the database cascades to its remaining links

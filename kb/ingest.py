@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 from kb.articles import content_hash, find_article_files
 from kb.dates import Anchor, ResolvedDate
 from kb.db import session_scope
-from kb.dedup import IDENTIFYING_ROLES, consolidate_events, names_of_events, normalize_roles, retitle_event
+from kb.dedup import IDENTIFYING_ROLES, consolidate_events, date_wording_key, names_of_events, normalize_roles, retitle_event
 from kb.entities import family_parents, family_root
 from kb.extract import ExtractedEvent, extract_events
 from kb.gazetteer import sync_gazetteer
@@ -315,12 +315,21 @@ def _dates_compatible(event: Event, when: ResolvedDate) -> bool:
 
 
 def _refine_date(event: Event, when: ResolvedDate | None, title: str) -> None:
-    """Keep the most precise of the dates reported for the same event."""
+    """Keep the most precise of the dates reported for the same event, and of the reports of
+    that same date, the wording ``date_wording_key`` prefers, whichever came first."""
     if when is None or when.start is None:
         return
-    if event.date_start is None or (when.end - when.start) < (event.date_end - event.date_start):
+    if (
+        event.date_start is None
+        or (when.end - when.start) < (event.date_end - event.date_start)
+        or (
+            (when.start, when.end) == (event.date_start, event.date_end)
+            and date_wording_key(when.year_inferred, when.text) < date_wording_key(event.year_inferred, event.date_text)
+        )
+    ):
         for name, value in _date_fields(when).items():
             setattr(event, name, value)
+
 
 
 def _link(session: Session, event: Event, extracted: ExtractedEvent, article: Article) -> None:

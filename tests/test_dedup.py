@@ -24,6 +24,8 @@ def _snapshot(url: str) -> set:
                 (
                     event.kind.value,
                     event.date_value,
+                    event.date_text,
+                    event.year_inferred,
                     event.title,
                     tuple(sorted(models[m] for m in session.exec(select(EventModel.model_id).where(EventModel.event_id == event.id)))),
                     tuple(sorted((orgs[link.organization_id], link.role.value) for link in session.exec(select(EventOrganization).where(EventOrganization.event_id == event.id)))),
@@ -76,3 +78,22 @@ def test_a_month_report_refines_into_the_day_event_in_either_order(tmp_path):
             (leak,) = session.exec(select(Event).where(Event.kind == "leak")).all()
             assert (leak.date_start, leak.date_end, leak.precision.value) == (date(2023, 3, 3), date(2023, 3, 3), "day")
             assert len(session.exec(select(Evidence).where(Evidence.event_id == leak.id)).all()) == 2
+
+
+def test_the_words_of_a_date_reported_twice_do_not_depend_on_the_order(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    stated = _article(
+        folder, "stated.md", "2023-03-10", "Весы LLaMA утекли в сеть",
+        "Веса модели LLaMA компании Meta утекли на форум 4chan 3 марта 2023 года.",
+    )
+    inferred = _article(
+        folder, "inferred.md", "2023-03-06", "Модель Meta оказалась в открытом доступе",
+        "Веса языковой модели LLaMA от Meta утекли 3 марта: ссылку на торрент выложили на 4chan.",
+    )
+    for name, order in (("stated-first", [stated, inferred]), ("inferred-first", [inferred, stated])):
+        url = _seed_in_order(tmp_path, name, order)
+        with Session(get_engine(url)) as session:
+            (leak,) = session.exec(select(Event).where(Event.kind == "leak")).all()
+            assert (leak.date_start, leak.date_text, leak.year_inferred) == (date(2023, 3, 3), "3 марта 2023 года", False), name
+            assert leak.year_inference_reason is None
