@@ -41,7 +41,11 @@ def _add_awkward_events(session: Session) -> None:
                  precision=Precision.day, date_value="XXXX-03-03", date_text="3 марта", year_inferred=True,
                  year_inference_reason="год статьи", confidence=0.7200000000000001)
     undated = Event(kind=EventKind.other, title="Событие", confidence=0.5)
-    session.add_all([*articles, leak, undated])
+    # What JSON and CSV must escape: a tab, a line break, quotes, a backslash, a character
+    # beyond the Basic Multilingual Plane, a line separator.
+    escaped = Event(kind=EventKind.release, title='Строка\t«с» "кавычками",\n\\ и 😀\u2028конец', date_start=date(2024, 5, 1),
+                    date_end=date(2024, 5, 31), precision=Precision.month, date_value="2024-05", date_text="в мае", confidence=0.1)
+    session.add_all([*articles, leak, undated, escaped])
     session.flush()
     session.add_all([
         EventOrganization(event_id=leak.id, organization_id=org["Meta"], role=Role.subject),
