@@ -123,7 +123,9 @@ class TimelineFilter:
         if self.q is not None:
             words = len(search_terms(self.q))
             if words == 0:
-                raise QueryError("q", "the search query has no words to look for (common words such as «в» and «для» are not searched)")
+                raise QueryError(
+                    "q", "the search query has no words to look for (common words such as «в» and «для» are not searched)"
+                )
             if words > MAX_QUERY_WORDS:
                 raise QueryError("q", f"the search query has {words} words; at most {MAX_QUERY_WORDS} are allowed")
 
