@@ -55,9 +55,14 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send)
+            return
+        if declared.isdigit() or "transfer-encoding" not in headers:
+            # No body, or one the server cuts at its declared length: nothing to count.
+            await self.app(scope, receive, send)
             return
         received = 0
         started = False
