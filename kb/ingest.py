@@ -7,9 +7,10 @@ dates that agree. The merged event keeps every source's evidence and the most pr
 Each article's transaction also finishes its events (``finish_events``), so that whatever is
 committed is a finished knowledge base: a seed run killed at any point leaves no article
 half-stored and nothing for the next run to tidy up but the years it infers at its end.
-Several processes may seed at once: a transaction that loses a race with another writer
-(a unique key taken, a row deleted or locked meanwhile) is run again, and each run ends by
-merging its events with whatever equal events the others stored.
+Several processes may seed at once, and the API may store articles meanwhile: they extract
+in parallel, and store one article at a time (``_begin_writing``), so that each sees every
+event stored before it. A transaction that still loses a race with another writer (an edit
+through the API: a row deleted or locked meanwhile) is run again.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ from kb.years import UNKNOWN_YEAR, complete_year, infer_missing_years
 
 # Attempts at one transaction that keeps losing races with concurrent writers.
 _ATTEMPTS = 8
+# The key of PostgreSQL's advisory lock held by the transaction storing articles ("kb" in ASCII).
+_STORING_LOCK = 0x6B62
 # SQLSTATEs of a lost race on PostgreSQL: serialization failure, deadlock, unique and foreign key.
 _RACE_SQLSTATES = frozenset({"40001", "40P01", "23505", "23503"})
 
@@ -191,10 +194,19 @@ def in_transaction(engine: sa.Engine, work: Callable[[Session], object]):
 
 
 def _begin_writing(session: Session) -> None:
-    if session.get_bind().dialect.name == "sqlite":
-        # Take SQLite's write lock first, waiting for it up to the busy timeout: what the
-        # transaction reads then stays true until it commits, as no one else can write.
+    """Make the transaction the only one storing articles until it ends, on any engine.
+
+    What it reads then stays true until it commits: an event another transaction is storing
+    cannot be missed and stored a second time (each would merge into nothing it can see).
+    ``store_article`` extracts, the slow part, before the transaction begins.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        # SQLite's write lock, waited for up to the busy timeout; no one else can write.
         session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    elif dialect == "postgresql":
+        # Readers and other writes go on; only transactions that store articles wait.
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STORING_LOCK})
 
 
 def _lost_a_race(exc: Exception) -> bool:

@@ -380,10 +380,9 @@ def test_a_limit_that_is_not_a_size_stops_the_application_from_starting(db_url, 
 
 
 def test_concurrent_reports_of_one_event_through_the_api_make_one_event(writable_client, engine):
-    # Four reports of the same leak at once: on PostgreSQL their transactions may race to create
-    # the same event (a lost race is run again, see kb.ingest.in_transaction; this test does not
-    # force one); on SQLite they queue for the one writer. Either way: every request stored,
-    # one event, four sources.
+    # Four reports of the same leak at once. Each transaction must see the events stored before
+    # it, or each stores the leak as new (it did on PostgreSQL): they store one at a time, on
+    # every engine (kb.ingest._begin_writing). Every request stored, one event, four sources.
     reports = [
         LEAK | {"title": f"Утечка LLaMA, заметка {n}", "url": f"https://example.org/leak-{n}", "text": LEAK["text"] + f" Заметка {n}."}
         for n in range(4)
