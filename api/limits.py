@@ -7,13 +7,12 @@ as it passes the limit. Either way the answer is 413 with a problem document.
 
 from __future__ import annotations
 
-import os
-
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem_response
+from kb.config import whole_number_setting
 
 MAX_BODY_VARIABLE = "KB_MAX_BODY_BYTES"
 DEFAULT_MAX_BODY_BYTES = 1_000_000
@@ -21,16 +20,8 @@ DEFAULT_MAX_BODY_BYTES = 1_000_000
 
 def max_body_bytes() -> int:
     """The limit from ``KB_MAX_BODY_BYTES`` (bytes), else 1 MB; a ValueError when it is not a size."""
-    value = os.environ.get(MAX_BODY_VARIABLE, "").strip()
-    if not value:
-        return DEFAULT_MAX_BODY_BYTES
-    try:
-        limit = int(value)
-    except ValueError:
-        raise ValueError(f"{MAX_BODY_VARIABLE}={value!r} is not a number of bytes") from None
-    if limit < 0:
-        raise ValueError(f"{MAX_BODY_VARIABLE}={value!r} is negative")
-    return limit
+    limit = whole_number_setting(MAX_BODY_VARIABLE, 0, "bytes")
+    return DEFAULT_MAX_BODY_BYTES if limit is None else limit
 
 
 class BodyTooLarge(HTTPException):

@@ -18,6 +18,8 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
+from kb.config import whole_number_setting
+
 THREADS_VARIABLE = "KB_API_THREADS"
 SERVER_DATABASE_THREADS = 40  # AnyIO's default
 
@@ -27,16 +29,10 @@ def worker_threads(dialect: str) -> int:
 
     A ValueError names the variable when it is not a positive number.
     """
-    value = os.environ.get(THREADS_VARIABLE, "").strip()
-    if not value:
-        return max(2, os.cpu_count() or 1) if dialect == "sqlite" else SERVER_DATABASE_THREADS
-    try:
-        threads = int(value)
-    except ValueError:
-        raise ValueError(f"{THREADS_VARIABLE}={value!r} is not a number of threads") from None
-    if threads < 1:
-        raise ValueError(f"{THREADS_VARIABLE}={value!r}: at least one thread is needed")
-    return threads
+    threads = whole_number_setting(THREADS_VARIABLE, 1, "threads")
+    if threads is not None:
+        return threads
+    return max(2, os.cpu_count() or 1) if dialect == "sqlite" else SERVER_DATABASE_THREADS
 
 
 def thread_limit(threads: int):

@@ -34,3 +34,21 @@ def seeds_dir() -> Path:
 def gazetteer_path() -> Path:
     """The gazetteer of known organizations and models."""
     return seeds_dir() / "gazetteer.toml"
+
+
+def whole_number_setting(variable: str, minimum: int, unit: str) -> int | None:
+    """The whole number in the environment variable ``variable``, None when it is unset or blank.
+
+    A ValueError names the variable when the value is not a number of ``unit`` of at least
+    ``minimum``: ``KB_API_THREADS='many' is not a number of threads``.
+    """
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{variable}={value!r} is not a number of {unit}") from None
+    if number < minimum:
+        raise ValueError(f"{variable}={value!r}: at least {minimum} {unit} are needed")
+    return number
