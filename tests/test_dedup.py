@@ -61,6 +61,14 @@ def _article(folder, name: str, published: str, title: str, body: str):
     return path
 
 
+def _the_leak_in_either_order(tmp_path, first, second):
+    """The one leak event of two articles seeded in each order, with a session open on its database."""
+    for name, order in (("forward", [first, second]), ("backward", [second, first])):
+        with Session(get_engine(_seed_in_order(tmp_path, name, order))) as session:
+            (leak,) = session.exec(select(Event).where(Event.kind == "leak")).all()
+            yield session, leak
+
+
 def test_a_month_report_refines_into_the_day_event_in_either_order(tmp_path):
     folder = tmp_path / "articles"
     folder.mkdir()
@@ -72,12 +80,9 @@ def test_a_month_report_refines_into_the_day_event_in_either_order(tmp_path):
         folder, "day.md", "2023-03-06", "Модель Meta оказалась в открытом доступе",
         "Веса языковой модели LLaMA от Meta утекли 3 марта 2023 года: ссылку на торрент выложили на 4chan.",
     )
-    for name, order in (("month-first", [month, day]), ("day-first", [day, month])):
-        url = _seed_in_order(tmp_path, name, order)
-        with Session(get_engine(url)) as session:
-            (leak,) = session.exec(select(Event).where(Event.kind == "leak")).all()
-            assert (leak.date_start, leak.date_end, leak.precision.value) == (date(2023, 3, 3), date(2023, 3, 3), "day")
-            assert len(session.exec(select(Evidence).where(Evidence.event_id == leak.id)).all()) == 2
+    for session, leak in _the_leak_in_either_order(tmp_path, month, day):
+        assert (leak.date_start, leak.date_end, leak.precision.value) == (date(2023, 3, 3), date(2023, 3, 3), "day")
+        assert len(session.exec(select(Evidence).where(Evidence.event_id == leak.id)).all()) == 2
 
 
 def test_the_words_of_a_date_reported_twice_do_not_depend_on_the_order(tmp_path):
@@ -91,9 +96,6 @@ def test_the_words_of_a_date_reported_twice_do_not_depend_on_the_order(tmp_path)
         folder, "inferred.md", "2023-03-06", "Модель Meta оказалась в открытом доступе",
         "Веса языковой модели LLaMA от Meta утекли 3 марта: ссылку на торрент выложили на 4chan.",
     )
-    for name, order in (("stated-first", [stated, inferred]), ("inferred-first", [inferred, stated])):
-        url = _seed_in_order(tmp_path, name, order)
-        with Session(get_engine(url)) as session:
-            (leak,) = session.exec(select(Event).where(Event.kind == "leak")).all()
-            assert (leak.date_start, leak.date_text, leak.year_inferred) == (date(2023, 3, 3), "3 марта 2023 года", False), name
-            assert leak.year_inference_reason is None
+    for _, leak in _the_leak_in_either_order(tmp_path, stated, inferred):
+        assert (leak.date_start, leak.date_text, leak.year_inferred) == (date(2023, 3, 3), "3 марта 2023 года", False)
+        assert leak.year_inference_reason is None
