@@ -36,6 +36,7 @@ from kb.models import (
 )
 from kb.names import alias_key
 from kb.search import event_document
+from kb.stored_json import refresh_public_json
 
 BATCH = 5_000  # events generated and inserted at a time
 SEED = 20230303
@@ -323,6 +324,7 @@ def add_events(engine: sa.Engine, world: World, rng: random.Random, count: int, 
             for name, rows in vars(batch).items():
                 if rows:
                     connection.execute(tables[name].insert(), rows)
+            refresh_public_json(connection)  # as every commit of kb's own sessions does
             connection.commit()
             last = [batch.event[-1]["id"], batch.article[-1]["id"], batch.evidence[-1]["id"]]
     return time.perf_counter() - started

@@ -33,8 +33,12 @@ class RestoreError(Exception):
 
 
 def dumped_tables() -> list[sa.Table]:
-    """The knowledge base's tables, each after the tables it refers to."""
-    return list(SQLModel.metadata.sorted_tables)
+    """The knowledge base's tables, each after the tables it refers to.
+
+    Derived tables (``info={"derived": True}``: what ``kb.stored_json`` stores) are left out;
+    the database builds them again after a restore.
+    """
+    return [table for table in SQLModel.metadata.sorted_tables if not table.info.get("derived")]
 
 
 def dump(session: Session, out: IO[str]) -> dict[str, int]:

@@ -12,6 +12,7 @@ from alembic.config import Config
 from sqlmodel import Session
 
 from kb.config import database_url, migrations_dir
+from kb.stored_json import refresh_public_json, refresh_stored_format
 
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -50,6 +51,31 @@ def get_engine(url: str | None = None) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
+# The key of the advisory lock a PostgreSQL transaction holds while it stores ("kb" in ASCII).
+_STORING_LOCK = 0x6B62
+
+
+def begin_storing(connection: sa.Connection) -> None:
+    """Make the connection's transaction the only one storing until it ends, on any engine.
+
+    On SQLite the write lock, waited for up to the busy timeout: no one else can write. On
+    PostgreSQL a transaction-scoped advisory lock: readers and other writes go on, and only
+    transactions that store (articles, ``kb.stored_json``'s refresh at migration) wait.
+    """
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STORING_LOCK})
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _store_public_json(session: Session) -> None:
+    # Every commit stores the JSON of the events it changed (see kb.stored_json): a reader
+    # would otherwise build it on every request until the next write.
+    session.flush()
+    refresh_public_json(session.connection())
+
+
 @contextmanager
 def session_scope(engine: sa.Engine) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on any error."""
@@ -81,8 +107,17 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def migrate(url: str | None = None, revision: str = "head") -> None:
-    """Bring the database schema up to ``revision`` (creating the database file if needed)."""
+    """Bring the database schema up to ``revision`` (creating the database file if needed).
+
+    At the head revision, each event's stored JSON is brought up to date too (see
+    ``kb.stored_json.refresh_stored_format``).
+    """
     command.upgrade(alembic_config(url), revision)
+    if revision == "head":
+        with get_engine(url).connect() as connection:
+            begin_storing(connection)
+            refresh_stored_format(connection)
+            connection.commit()
 
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:

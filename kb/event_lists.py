@@ -12,7 +12,7 @@ order it keeps (tests/test_timeline_reading.py checks both against ``events_publ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -177,22 +177,6 @@ def _json_float(dialect: str, value: sa.ColumnElement) -> sa.ColumnElement:
     # 15 digits when they do (0.7, not 0.69999999999999996), else 17, which always do.
     short, full = (func.printf(sa.literal_column(f"'%!.{digits}g'"), value) for digits in (15, 17))
     return func.json(sa.case((sa.cast(short, sa.Float) == value, short), else_=full))
-
-
-@lru_cache(maxsize=4)
-def _documents_by_id(dialect: str) -> sa.Select:
-    return sa.select(col(Event.id), event_document_column(dialect)).where(col(Event.id).in_(sa.bindparam("ids", expanding=True)))
-
-
-def event_documents(connection: sa.Connection, ids: Sequence[int]) -> list[str]:
-    """The ``event_document_column`` of each event of ``ids``, in that order.
-
-    The statement is built once: a timeline page's cost is then the database's work.
-    """
-    if not ids:
-        return []
-    found = dict(connection.execute(_documents_by_id(connection.dialect.name), {"ids": list(ids)}).all())
-    return [found[event_id] for event_id in ids]
 
 
 def _json_object(dialect: str, fields: dict[str, sa.ColumnElement]) -> sa.ColumnElement:

@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 
 from kb.articles import content_hash, find_article_files
 from kb.dates import Anchor, ResolvedDate
-from kb.db import session_scope
+from kb.db import begin_storing, session_scope
 from kb.dedup import IDENTIFYING_ROLES, consolidate_events, date_wording_key, names_of_events, normalize_roles, retitle_event
 from kb.entities import family_parents, family_root
 from kb.extract import ExtractedEvent, extract_events
@@ -42,8 +42,6 @@ from kb.years import UNKNOWN_YEAR, complete_year, infer_missing_years
 
 # Attempts at one transaction that keeps losing races with concurrent writers.
 _ATTEMPTS = 8
-# The key of PostgreSQL's advisory lock held by the transaction storing articles ("kb" in ASCII).
-_STORING_LOCK = 0x6B62
 # SQLSTATEs of a lost race on PostgreSQL: serialization failure, deadlock, unique and foreign key.
 _RACE_SQLSTATES = frozenset({"40001", "40P01", "23505", "23503"})
 
@@ -200,13 +198,7 @@ def _begin_writing(session: Session) -> None:
     cannot be missed and stored a second time (each would merge into nothing it can see).
     ``store_article`` extracts, the slow part, before the transaction begins.
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        # SQLite's write lock, waited for up to the busy timeout; no one else can write.
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-    elif dialect == "postgresql":
-        # Readers and other writes go on; only transactions that store articles wait.
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STORING_LOCK})
+    begin_storing(session.connection())
 
 
 def _lost_a_race(exc: Exception) -> bool:

@@ -294,6 +294,37 @@ class Evidence(SQLModel, table=True):
 # --- full-text search ------------------------------------------------------------------
 
 
+# The events whose stored JSON is missing, found without reading the table.
+_PUBLIC_JSON_MISSING = sa.text("public_json IS NULL")
+
+
+class EventJson(SQLModel, table=True):
+    """An event as the API shows it: ``EventPublic``'s JSON, lists and sources included, built
+    by the database and kept by ``kb.stored_json``; NULL when something it shows has changed.
+
+    Derived, and left out of dumps. A table of its own rather than a column of ``event``, so
+    that the event rows a timeline query walks stay small. A trigger adds the row of a new event.
+    """
+
+    __tablename__ = "event_json"
+    __table_args__ = (
+        sa.Index("ix_event_json_missing", "event_id", sqlite_where=_PUBLIC_JSON_MISSING, postgresql_where=_PUBLIC_JSON_MISSING),
+        {"info": {"derived": True}},
+    )
+    event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    public_json: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class StoredFormat(SQLModel, table=True):
+    """How a derived table's values were built: when the code builds them otherwise, they are
+    all built again (see ``kb.stored_json``). Derived, and left out of dumps."""
+
+    __tablename__ = "stored_format"
+    __table_args__ = {"info": {"derived": True}}
+    name: str = Field(primary_key=True, max_length=64)  # the column, as "table.column"
+    fingerprint: str = Field(max_length=64)
+
+
 class EventSearch(SQLModel, table=True):
     """The text an event is found by: its title, its quotes and their lemmas (see ``kb.search``).
 

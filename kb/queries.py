@@ -12,12 +12,13 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import lru_cache
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter
 from sqlmodel import Session, col, func, select
 
-from kb.event_lists import event_documents, events_from_documents
+from kb.event_lists import events_from_documents
 from kb.facets import FACETS, facet_counts
 from kb.models import (
     AIModel,
@@ -48,6 +49,7 @@ from kb.records import (
 )
 from kb.search import MAX_QUERY_WORDS, search_terms
 from kb.selection import EventSelection, event_selection, tested_sets
+from kb.stored_json import public_json_column
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -213,20 +215,21 @@ def timeline_documents(
         raise QueryError("facets", f"no facet {unknown[0]!r}; facets are {', '.join(FACETS)}")
     connection = session.connection()
     selection = event_selection(connection, filters)
-    rows, following = _page_of_rows(connection, filters, selection, limit, cursor, _KEYS)
-    documents = event_documents(connection, [row.id for row in rows])
+    rows, following = _page_of_rows(connection, filters, selection, limit, cursor, _documents(connection.dialect.name))
     counts = facet_counts(session, select(Event.id).where(*selection.conditions()), facets) if facets else None
-    return TimelineDocuments(documents, following, counts)
+    return TimelineDocuments([row.public_json for row in rows], following, counts)
 
 
-# A page's keys are read first, and its documents by a statement built once (``event_documents``).
-_KEYS = select(col(Event.id), col(Event.date_start))
+@lru_cache(maxsize=4)
+def _documents(dialect: str) -> sa.Select:
+    """The columns of a page of events as JSON: the stored text (see ``kb.stored_json``)."""
+    return select(col(Event.id), col(Event.date_start), public_json_column(dialect))
 
 
 def iter_timeline(session: Session, filters: TimelineFilter, page_size: int = 500) -> Iterator[EventPublic]:
     """Every event of a timeline, page by page, so that memory stays flat for any size."""
-    for rows in iter_timeline_rows(session, filters, _KEYS, page_size):
-        yield from events_from_documents(event_documents(session.connection(), [row.id for row in rows]))
+    for rows in iter_timeline_rows(session, filters, _documents(session.get_bind().dialect.name), page_size):
+        yield from events_from_documents(row.public_json for row in rows)
 
 
 def iter_timeline_rows(session: Session, filters: TimelineFilter, columns: sa.Select, page_size: int = 500) -> Iterator[list[sa.Row]]:
