@@ -16,7 +16,7 @@ articles. The rows stored are counted table by table after each run: they must b
 for every run, on either engine.
 
 API: the knowledge base the 1-process run stored on PostgreSQL, served by uvicorn with 1
-and 2 worker processes; ``--clients`` clients (httpx, asyncio) ask round-robin for timeline
+and 2 worker processes; ``--clients`` clients (``bench/http_load.py``) ask round-robin for timeline
 pages, filters, full-text searches, events and entity lists for ``--seconds`` after a warm-up.
 """
 

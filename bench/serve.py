@@ -5,7 +5,8 @@ Run as ``python bench/serve.py [--events 100000] [--csv-rows 1000000] [--clients
 It generates a knowledge base of synthetic events (``bench/synthetic.py``: the real schema,
 a realistic spread of entities and dates, search documents included), then asks ``kb serve``
 (uvicorn, one process) and ``datasette serve --immutable`` over that file the same two
-questions with N concurrent clients, after a warm-up, in alternating rounds: the 50 newest
+questions with N concurrent keep-alive connections (``bench/http_load.py``, a client that
+takes little of the CPU the servers share with it), after a warm-up, in alternating rounds: the 50 newest
 events of one model between two dates, and the 50 newest events matching a full-text query,
 each answer with its organizations, models, people and sources (Datasette: SQL with the same
 joins, through its JSON API). Both must return the same events. It prints requests per second,
@@ -13,7 +14,8 @@ p50 / p99 latency and the server's CPU time per request, and the ratios.
 
 Last it times ``GET /timeline.csv`` of the whole timeline against ``sqlite3 -csv`` running an
 equivalent query, at the first size and again after growing the knowledge base to the second
-(the events added for this are not indexed for search, which the export does not read), with
+(the events added for this are not indexed for search, which the export does not read; their
+JSON is stored as ``kb seed`` would), with
 the API server's peak resident memory, each export from a freshly started server. At the
 first size it checks that the export is byte for byte what the previous export path (an
 ``EventPublic`` per event, ``kb.export.csv_lines``) writes, and times that path.
@@ -44,6 +46,7 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from bench.http_load import ask
 from bench.questions import questions, same_answers
 from bench.synthetic import YEARS, World, add_events, build_database
 from kb.db import get_engine
@@ -163,31 +166,15 @@ class Load:
         return self.latencies[min(len(self.latencies) - 1, int(p / 100 * len(self.latencies)))] * 1000
 
 
-async def _ask(base: str, paths: list[str], clients: int, seconds: float) -> Load:
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
-        latencies: list[float] = []
-        failed = 0
-        deadline = time.perf_counter() + seconds
-
-        async def client_loop(first: int) -> None:
-            nonlocal failed
-            i = first
-            while (sent := time.perf_counter()) < deadline:
-                response = await client.get(paths[i % len(paths)])
-                latencies.append(time.perf_counter() - sent)
-                failed += response.status_code != 200
-                i += clients
-
-        started = time.perf_counter()
-        await asyncio.gather(*(client_loop(k) for k in range(clients)))
-        return Load(len(latencies), failed, time.perf_counter() - started, sorted(latencies))
+def _ask(base: str, paths: list[str], clients: int, seconds: float) -> Load:
+    answers, elapsed = asyncio.run(ask(base, paths, clients, seconds))
+    return Load(len(answers.latencies), answers.failed, elapsed, sorted(answers.latencies))
 
 
 def measure_load(server: Server, paths: list[str], clients: int, seconds: float) -> Load:
     """Requests per second, latencies and server CPU time of ``paths`` asked round-robin for ``seconds``."""
     cpu = server.cpu_seconds()
-    load = asyncio.run(_ask(server.url, paths, clients, seconds))
+    load = _ask(server.url, paths, clients, seconds)
     load.server_cpu = server.cpu_seconds() - cpu
     return load
 
@@ -290,7 +277,7 @@ def compare_serving(path: Path, clients: int, seconds: float, warmup: float, rou
             same = same_answers(kb.url, datasette.url, question)
             servers = [(kb, question.kb), (datasette, question.datasette)]
             for server, paths in servers:
-                asyncio.run(_ask(server.url, paths, clients, warmup))
+                _ask(server.url, paths, clients, warmup)
             loads = [Load(0, 0, 0.0, []) for _ in servers]
             # Alternating rounds, so that both meet the same moments of a busy machine.
             for _ in range(rounds):

@@ -10,7 +10,8 @@ import base64
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+import dataclasses
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
@@ -48,7 +49,7 @@ from kb.records import (
     list_people,
 )
 from kb.search import MAX_QUERY_WORDS, search_terms
-from kb.selection import EventSelection, event_selection, tested_sets
+from kb.selection import EventSelection, SelectionShape, event_selection, selection_conditions, tested_sets
 from kb.stored_json import public_json_column
 
 __all__ = [
@@ -133,7 +134,8 @@ class TimelineFilter:
 
     def fingerprint(self) -> str:
         """Ties a cursor to the query it was made for."""
-        fields = {name: sorted(map(str, value)) if isinstance(value, tuple) else str(value) for name, value in asdict(self).items()}
+        values = ((field.name, getattr(self, field.name)) for field in dataclasses.fields(self))
+        fields = {name: sorted(map(str, value)) if isinstance(value, tuple) else str(value) for name, value in values}
         return hashlib.sha256(json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -216,7 +218,9 @@ def timeline_documents(
     connection = session.connection()
     selection = event_selection(connection, filters)
     rows, following = _page_of_rows(connection, filters, selection, limit, cursor, _documents(connection.dialect.name))
-    counts = facet_counts(session, select(Event.id).where(*selection.conditions()), facets) if facets else None
+    counts = None
+    if facets:
+        counts = facet_counts(session, select(Event.id).where(*selection.conditions()).params(selection.values), facets)
     return TimelineDocuments([row.public_json for row in rows], following, counts)
 
 
@@ -262,61 +266,87 @@ def _page_of_rows(
     connection: sa.Connection, filters: TimelineFilter, selection: EventSelection, limit: int, cursor: str | None, columns: sa.Select
 ) -> tuple[list[sa.Row], str | None]:
     """A page of rows of ``columns`` and the cursor of the next page (None on the last)."""
-    fingerprint = filters.fingerprint()
-    position = _Position.decode(cursor, fingerprint) if cursor else None
+    position = _Position.decode(cursor, filters.fingerprint()) if cursor else None
     tested = tested_sets(connection, selection, limit)
     # With a set to start from, SQLite reads its events and sorts them; PostgreSQL computes
     # expensive columns after sorting anyway.
     sorting = connection.dialect.name == "sqlite" and len(tested) < len(selection.sets)
     # One row more than asked tells whether another page follows.
-    rows = _page(connection, columns, selection.conditions(tested), filters.newest_first, position, limit + 1, sorting)
+    shape = _PageShape(columns, selection.shape(tested), filters.newest_first, sorting)
+    rows = _page(connection, shape, selection.values, position, limit + 1)
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
     start = rows[-1].date_start
     start = date.fromisoformat(start) if isinstance(start, str) else start
-    return rows, _Position(start, rows[-1].id, fingerprint).encode()
+    return rows, _Position(start, rows[-1].id, filters.fingerprint()).encode()
 
 
-def _page(
-    connection: sa.Connection, columns: sa.Select, conditions: list, newest_first: bool, after: _Position | None, size: int, sorting: bool
-) -> list[sa.Row]:
+@dataclass(frozen=True)
+class _PageShape:
+    """What the statements that read a page depend on, their values aside."""
+
+    columns: sa.Select
+    selection: SelectionShape
+    newest_first: bool
+    sorting: bool  # the database will rather read the events of a set and sort them (see ``_rows``)
+
+
+def _page(connection: sa.Connection, shape: _PageShape, values: dict, after: _Position | None, size: int) -> list[sa.Row]:
     """Up to ``size`` events after ``after``: dated ones by (start, id), then undated ones by id.
 
     Two plain keyset queries rather than one ``ORDER BY CASE``: each can walk an index
-    (``ix_event_chronology``, the primary key) and stop after ``size`` rows. ``sorting``: the
-    database will rather read the events of a set and sort them (see ``_rows``).
+    (``ix_event_chronology``, the primary key) and stop after ``size`` rows.
     """
-    direction = sa.desc if newest_first else sa.asc
     events: list[sa.Row] = []
     if after is None or after.start is not None:
-        dated = [*conditions, col(Event.date_start).is_not(None)]
-        if after is not None:
-            key, position = sa.tuple_(col(Event.date_start), col(Event.id)), sa.tuple_(after.start, after.id)
-            dated.append(key < position if newest_first else key > position)
-        order = (direction(col(Event.date_start)), direction(col(Event.id)))
-        events = _rows(connection, columns, dated, order, size, sorting)
+        statement = _rows(shape, dated=True, after=after is not None, in_one_go=_in_one_go(shape, size))
+        position = {"after_start": after.start, "after_id": after.id} if after else {}
+        events = connection.execute(statement, {**values, **position, "size": size}).all()
     if len(events) < size:
-        undated = [*conditions, col(Event.date_start).is_(None)]
-        if after is not None and after.start is None:
-            undated.append(col(Event.id) < after.id if newest_first else col(Event.id) > after.id)
-        events += _rows(connection, columns, undated, (direction(col(Event.id)),), size - len(events), sorting)
+        rest = size - len(events)
+        after_undated = after is not None and after.start is None
+        statement = _rows(shape, dated=False, after=after_undated, in_one_go=_in_one_go(shape, rest))
+        position = {"after_id": after.id} if after_undated else {}
+        events += connection.execute(statement, {**values, **position, "size": rest}).all()
     return events
 
 
-def _rows(connection: sa.Connection, columns: sa.Select, conditions: list, order: tuple, size: int, sorting: bool) -> list[sa.Row]:
-    """The first ``size`` rows of ``columns`` that meet ``conditions``, in ``order``.
+def _in_one_go(shape: _PageShape, size: int) -> bool:
+    return not shape.sorting and size <= _SMALL_PAGE
 
-    A small page that the database finds in order is read in one go. Otherwise the page's ids
-    are found first, and ``columns`` read for them alone: SQLite computes a row's columns
-    before sorting it, which for the correlated lists of ``kb.event_lists`` is a waste on every
-    row left out; and it reads the ids in id order, where the links of consecutive events lie
+
+@lru_cache(maxsize=512)
+def _rows(shape: _PageShape, dated: bool, after: bool, in_one_go: bool) -> sa.Select:
+    """The statement of the first ``size`` (a parameter) rows of ``shape.columns`` in timeline order, built once.
+
+    Dated events in (start, id) order after the parameters ``after_start``, ``after_id``, or
+    undated ones in id order after ``after_id``. A small page that the database finds in
+    order is read in one go. Otherwise the page's ids are found first, and the columns read
+    for them alone: SQLite computes a row's columns before sorting it, a waste on every row
+    left out; and it reads the ids in id order, where the links of consecutive events lie
     together (for a page of an export, a tenth less work).
     """
-    if not sorting and size <= _SMALL_PAGE:
-        return connection.execute(columns.where(*conditions).order_by(*order).limit(size)).all()
+    direction = sa.desc if shape.newest_first else sa.asc
+    conditions = [*selection_conditions(shape.selection)]
+    if dated:
+        conditions.append(col(Event.date_start).is_not(None))
+        if after:
+            key = sa.tuple_(col(Event.date_start), col(Event.id))
+            position = sa.tuple_(sa.bindparam("after_start", type_=sa.Date), sa.bindparam("after_id", type_=sa.Integer))
+            conditions.append(key < position if shape.newest_first else key > position)
+        order = (direction(col(Event.date_start)), direction(col(Event.id)))
+    else:
+        conditions.append(col(Event.date_start).is_(None))
+        if after:
+            after_id = sa.bindparam("after_id", type_=sa.Integer)
+            conditions.append(col(Event.id) < after_id if shape.newest_first else col(Event.id) > after_id)
+        order = (direction(col(Event.id)),)
+    size = sa.bindparam("size", type_=sa.Integer)
+    if in_one_go:
+        return shape.columns.where(*conditions).order_by(*order).limit(size)
     page = select(Event.id).where(*conditions).order_by(*order).limit(size)
-    return connection.execute(columns.where(col(Event.id).in_(page)).order_by(*order)).all()
+    return shape.columns.where(col(Event.id).in_(page)).order_by(*order)
 
 
 def people_named(session: Session, name: str) -> list[Person]:

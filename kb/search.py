@@ -143,15 +143,25 @@ def tsquery(groups: list[list[str]]) -> str:
     return " & ".join("(" + " | ".join(f"'{term}'" for term in group) + ")" for group in groups)
 
 
-def matching_event_ids(dialect: str, groups: list[list[str]]) -> sa.Select:
-    """A subquery of the ids of events whose document matches every group (see ``search_terms``)."""
+@lru_cache(maxsize=4)
+def matching_event_ids(dialect: str) -> sa.Select:
+    """A subquery of the ids of events whose document matches the parameter ``search``.
+
+    Its value is ``search_expression(dialect, groups)``; the statement is built once.
+    """
+    search = sa.bindparam("search", type_=sa.Text)
     if dialect == "sqlite":
         fts = sa.table("event_fts", sa.column("rowid"), sa.column("event_fts"))
-        return sa.select(fts.c.rowid).where(fts.c.event_fts.op("MATCH")(fts5_query(groups)))
+        return sa.select(fts.c.rowid).where(fts.c.event_fts.op("MATCH")(search))
     if dialect == "postgresql":
         # The same expression as the GIN index (migration 0002), with the configuration as a
         # literal, so that the planner can use the index.
         russian = sa.literal_column("'russian'")
         document = sa.func.to_tsvector(russian, col(EventSearch.document))
-        return sa.select(EventSearch.event_id).where(document.bool_op("@@")(sa.func.to_tsquery(russian, tsquery(groups))))
+        return sa.select(EventSearch.event_id).where(document.bool_op("@@")(sa.func.to_tsquery(russian, search)))
     raise NotImplementedError(f"full-text search is not available on {dialect}")
+
+
+def search_expression(dialect: str, groups: list[list[str]]) -> str:
+    """The value of ``matching_event_ids``'s ``search`` for term groups (see ``search_terms``)."""
+    return fts5_query(groups) if dialect == "sqlite" else tsquery(groups)

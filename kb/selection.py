@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from sqlmodel import col, func, select
 
 from kb.models import AIModel, Alias, Event, EventModel, EventOrganization, EventPerson, Person
 from kb.names import alias_key
-from kb.search import matching_event_ids, search_terms
+from kb.search import matching_event_ids, search_expression, search_terms
 
 if TYPE_CHECKING:
     from kb.queries import TimelineFilter
@@ -26,49 +27,84 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, eq=False)
 class EventSet:
-    """The events a filter admits by id: those linked to some entities, or matching a search."""
+    """The events a filter admits by id: those linked to some entities, or matching a search.
 
+    Built once, its values left as a parameter (``param``), so that statements made of it are
+    the same object from one request to the next, and SQLAlchemy's compiled form is found
+    without walking them again.
+    """
+
+    param: str  # the parameter holding its entity ids, or the search expression
     ids: sa.Select  # their ids, for the database to start from
     test: sa.ColumnElement[bool]  # whether the event at hand is one of them, which no index can start from
     members: sa.Select  # a row per member (per link, per match), cheap to count
 
 
 @dataclass(frozen=True)
+class SelectionShape:
+    """What a selection's SQL depends on, its values aside: statements are built once per shape."""
+
+    sets: tuple[EventSet, ...]
+    tested: tuple[bool, ...]  # per set: only tested, event by event (see ``tested_sets``)
+    kinds: bool
+    date_from: bool
+    date_to: bool
+    min_confidence: bool
+
+
+@dataclass(frozen=True)
 class EventSelection:
-    """A timeline's filters as SQL: conditions on the events' rows, and sets the events must be in."""
+    """A timeline's filters as SQL: sets the events must be in, conditions on their rows, and the values of both."""
 
     filters: TimelineFilter
     sets: tuple[EventSet, ...]
+    values: dict[str, object]  # the parameters of ``conditions``
 
-    def conditions(self, tested: Collection[EventSet] = ()) -> list[sa.ColumnElement[bool]]:
-        """The WHERE clauses; the sets in ``tested`` are only tested, event by event (see ``tested_sets``).
-
-        When every set is tested, the query walks the chronology index, and the conditions on
-        an event's row go last, in a subquery: SQLite tests a correlated subquery after every
-        other condition, and a plain condition on the row would read the row of every event
-        walked past, not only of those in the sets (for ``from``, several times the work).
-        """
+    def shape(self, tested: Collection[EventSet] = ()) -> SelectionShape:
         filters = self.filters
-        chronology = [col(Event.date_start) <= filters.date_to] if filters.date_to else []
-        memberships = [event_set.test if event_set in tested else col(Event.id).in_(event_set.ids) for event_set in self.sets]
-        on_row = _row_conditions(filters, Event.__table__)
-        if on_row and self.sets and len(tested) == len(self.sets):
-            on_row = [sa.exists().where(_ROW.c.id == col(Event.id), *_row_conditions(filters, _ROW))]
-        return [*chronology, *memberships, *on_row]
+        return SelectionShape(
+            self.sets,
+            tuple(event_set in tested for event_set in self.sets),
+            bool(filters.kinds),
+            filters.date_from is not None,
+            filters.date_to is not None,
+            filters.min_confidence is not None,
+        )
+
+    def conditions(self, tested: Collection[EventSet] = ()) -> tuple[sa.ColumnElement[bool], ...]:
+        """The WHERE clauses, their values in ``values``; the sets in ``tested`` are only tested, event by event."""
+        return selection_conditions(self.shape(tested))
+
+
+@lru_cache(maxsize=256)
+def selection_conditions(shape: SelectionShape) -> tuple[sa.ColumnElement[bool], ...]:
+    """The WHERE clauses of a selection of ``shape``, built once.
+
+    When every set is tested, the query walks the chronology index, and the conditions on
+    an event's row go last, in a subquery: SQLite tests a correlated subquery after every
+    other condition, and a plain condition on the row would read the row of every event
+    walked past, not only of those in the sets (for ``from``, several times the work).
+    """
+    chronology = [col(Event.date_start) <= sa.bindparam("date_to")] if shape.date_to else []
+    memberships = [event_set.test if tested else col(Event.id).in_(event_set.ids) for event_set, tested in zip(shape.sets, shape.tested)]
+    on_row = _row_conditions(shape, Event.__table__)
+    if on_row and shape.sets and all(shape.tested):
+        on_row = [sa.exists().where(_ROW.c.id == col(Event.id), *_row_conditions(shape, _ROW))]
+    return (*chronology, *memberships, *on_row)
 
 
 _ROW = Event.__table__.alias("row")  # the event at hand, read again in a subquery
 
 
-def _row_conditions(filters: TimelineFilter, event: sa.FromClause) -> list[sa.ColumnElement[bool]]:
+def _row_conditions(shape: SelectionShape, event: sa.FromClause) -> list[sa.ColumnElement[bool]]:
     """The filters an event's row answers, on ``event`` (the table or an alias of it)."""
     conditions = []
-    if filters.kinds:
-        conditions.append(event.c.kind.in_(filters.kinds))
-    if filters.date_from:
-        conditions.append(event.c.date_end >= filters.date_from)
-    if filters.min_confidence is not None:
-        conditions.append(event.c.confidence >= filters.min_confidence)
+    if shape.kinds:
+        conditions.append(event.c.kind.in_(sa.bindparam("kinds", expanding=True)))
+    if shape.date_from:
+        conditions.append(event.c.date_end >= sa.bindparam("date_from"))
+    if shape.min_confidence:
+        conditions.append(event.c.confidence >= sa.bindparam("min_confidence"))
     return conditions
 
 
@@ -87,10 +123,8 @@ def tested_sets(connection: sa.Connection, selection: EventSelection, limit: int
     if not selection.sets or connection.dialect.name != "sqlite":
         return ()
     threshold = walk_threshold(connection.execute(_LAST_EVENT_ID).scalar_one() or 0, limit)
-    sizes = [
-        connection.execute(select(func.count()).select_from(event_set.members.limit(threshold).subquery())).scalar_one()
-        for event_set in selection.sets
-    ]
+    values = {**selection.values, "threshold": threshold}
+    sizes = [connection.execute(_member_count(event_set), values).scalar_one() for event_set in selection.sets]
     smallest = min(range(len(sizes)), key=sizes.__getitem__)
     if sizes[smallest] >= threshold:
         return selection.sets
@@ -100,13 +134,19 @@ def tested_sets(connection: sa.Connection, selection: EventSelection, limit: int
 _LAST_EVENT_ID = select(func.max(Event.id))
 
 
+@lru_cache(maxsize=16)
+def _member_count(event_set: EventSet) -> sa.Select:
+    """The number of members of ``event_set``, counted up to the parameter ``threshold``."""
+    return select(func.count()).select_from(event_set.members.limit(sa.bindparam("threshold")).subquery())
+
+
 def walk_threshold(events: int, limit: int) -> int:
     """The size of a set from which walking the chronology costs less than starting from the set."""
     return math.isqrt(events * (limit + 1) // 5)
 
 
 def event_selection(connection: sa.Connection, filters: TimelineFilter) -> EventSelection:
-    """The SQL that selects a timeline's events.
+    """The SQL that selects a timeline's events, and its values.
 
     Entity names are resolved to ids first, one query per filter: a list of ids is a cheaper
     test than a subquery, which SQLite would run again for every event it tests.
@@ -114,26 +154,27 @@ def event_selection(connection: sa.Connection, filters: TimelineFilter) -> Event
     def ids(statement: sa.Select, **values) -> list[int]:
         return sorted(set(connection.execute(statement, values).scalars()))
 
-    sets = []
+    chosen: dict[EventSet, object] = {}
     if filters.models:
-        sets.append(_linked(EventModel, col(EventModel.model_id), ids(_MODELS_NAMED, keys=_keys(filters.models))))
+        chosen[_MODELS_NAMED_SET] = ids(_MODELS_NAMED, keys=_keys(filters.models))
     if filters.model_ids:
-        sets.append(_linked(EventModel, col(EventModel.model_id), ids(_MODELS_WITH_IDS, ids=list(filters.model_ids))))
+        chosen[_MODELS_BY_ID_SET] = ids(_MODELS_WITH_IDS, ids=list(filters.model_ids))
     if filters.organizations:
-        sets.append(_linked(EventOrganization, col(EventOrganization.organization_id),
-                            ids(_ORGANIZATIONS_NAMED, keys=_keys(filters.organizations))))
+        chosen[_ORGANIZATIONS_NAMED_SET] = ids(_ORGANIZATIONS_NAMED, keys=_keys(filters.organizations))
     if filters.organization_ids:
-        sets.append(_linked(EventOrganization, col(EventOrganization.organization_id), filters.organization_ids))
+        chosen[_ORGANIZATIONS_BY_ID_SET] = list(filters.organization_ids)
     if filters.people:
-        people = ids(_PEOPLE_NAMED, keys=_keys(filters.people), names=list(filters.people))
-        sets.append(_linked(EventPerson, col(EventPerson.person_id), people))
+        chosen[_PEOPLE_NAMED_SET] = ids(_PEOPLE_NAMED, keys=_keys(filters.people), names=list(filters.people))
     if filters.person_ids:
-        sets.append(_linked(EventPerson, col(EventPerson.person_id), filters.person_ids))
+        chosen[_PEOPLE_BY_ID_SET] = list(filters.person_ids)
+    dialect = connection.dialect.name
     if filters.q is not None:
-        matches = matching_event_ids(connection.dialect.name, search_terms(filters.q))
-        # Tested against all the matches, read once: asking the full-text index about each event costs more.
-        sets.append(EventSet(matches, _unindexed(col(Event.id)).in_(matches), matches))
-    return EventSelection(filters, tuple(sets))
+        chosen[_search_set(dialect)] = search_expression(dialect, search_terms(filters.q))
+    values = {event_set.param: value for event_set, value in chosen.items()}
+    row_values = {"kinds": list(filters.kinds), "date_from": filters.date_from, "date_to": filters.date_to,
+                  "min_confidence": filters.min_confidence}
+    values |= {name: value for name, value in row_values.items() if value not in (None, [])}
+    return EventSelection(filters, tuple(chosen), values)
 
 
 def _keys(names: Sequence[str]) -> list[str]:
@@ -141,16 +182,25 @@ def _keys(names: Sequence[str]) -> list[str]:
     return sorted({alias_key(name) for name in names})
 
 
-def _linked(link, link_entity_id: sa.ColumnElement, entity_ids: Sequence[int]) -> EventSet:
-    """The events linked through the table ``link`` to any of ``entity_ids``."""
+def _linked(link, link_entity_id: sa.ColumnElement, param: str) -> EventSet:
+    """The events linked through the table ``link`` to any of the entity ids in the parameter ``param``."""
+    entity_ids = sa.bindparam(param, expanding=True)
     linked = link_entity_id.in_(entity_ids)
     return EventSet(
+        param,
         select(link.event_id).where(linked),
         # The link table's primary key (event, entity) finds the event's few links in one index
         # probe, each tested against the ids, rather than one probe per id.
         sa.exists().where(col(link.event_id) == col(Event.id), _unindexed(link_entity_id).in_(entity_ids)),
         select(link_entity_id).where(linked),
     )
+
+
+@lru_cache(maxsize=4)
+def _search_set(dialect: str) -> EventSet:
+    matches = matching_event_ids(dialect)
+    # Tested against all the matches, read once: asking the full-text index about each event costs more.
+    return EventSet("search", matches, _unindexed(col(Event.id)).in_(matches), matches)
 
 
 def _unindexed(column: sa.ColumnElement) -> sa.ColumnElement:
@@ -179,3 +229,10 @@ _ORGANIZATIONS_NAMED = _named(col(Alias.organization_id))
 _PEOPLE_NAMED = select(Person.id).where(
     sa.or_(col(Person.id).in_(_named(col(Alias.person_id))), col(Person.name).in_(sa.bindparam("names", expanding=True)))
 )
+# The sets of events linked to entities, one per filter.
+_MODELS_NAMED_SET = _linked(EventModel, col(EventModel.model_id), "models_named")
+_MODELS_BY_ID_SET = _linked(EventModel, col(EventModel.model_id), "models_by_id")
+_ORGANIZATIONS_NAMED_SET = _linked(EventOrganization, col(EventOrganization.organization_id), "organizations_named")
+_ORGANIZATIONS_BY_ID_SET = _linked(EventOrganization, col(EventOrganization.organization_id), "organizations_by_id")
+_PEOPLE_NAMED_SET = _linked(EventPerson, col(EventPerson.person_id), "people_named")
+_PEOPLE_BY_ID_SET = _linked(EventPerson, col(EventPerson.person_id), "people_by_id")

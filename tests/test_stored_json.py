@@ -22,7 +22,7 @@ from kb.ingest import seed_paths
 from kb.models import AIModel, Article, Event, EventJson, Organization, StoredFormat
 from kb.stored_json import FORMAT_NAME, refresh_public_json
 from tests.conftest import SEED_ARTICLES
-from tests.test_writes import LEAK, _posted
+from tests.test_writes import _posted
 
 REPORT_OF_THE_LEAK = {
     "title": "Веса LLaMA оказались в открытом доступе",
