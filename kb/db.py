@@ -52,7 +52,7 @@ def get_engine(url: str | None = None) -> sa.Engine:
 
 
 # The key of the advisory lock a PostgreSQL transaction holds while it stores ("kb" in ASCII).
-_STORING_LOCK = 0x6B62
+STORING_LOCK_KEY = 0x6B62
 
 
 def begin_storing(connection: sa.Connection) -> None:
@@ -65,7 +65,7 @@ def begin_storing(connection: sa.Connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     elif connection.dialect.name == "postgresql":
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STORING_LOCK})
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORING_LOCK_KEY})
 
 
 @sa.event.listens_for(Session, "before_commit")

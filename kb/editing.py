@@ -7,6 +7,7 @@ search document (``kb.search``: its title and quotes) is rebuilt when a correcti
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated
@@ -19,9 +20,10 @@ from kb.articles import content_hash
 from kb.audit import record_change
 from kb.dates import Precision, interval_for_value
 from kb.dates.model import week_value
+from kb.extract import extract_events
 from kb.extract.matcher import EntityMatcher
 from kb.gazetteer import sync_gazetteer
-from kb.ingest import finish_events, ingest_article
+from kb.ingest import finish_events, in_transaction, ingest_article
 from kb.models import (
     AIModel,
     Article,
@@ -288,42 +290,50 @@ class SubmittedArticle:
     created: list[int] = field(default_factory=list)  # those it revealed (the rest were known)
 
 
-def submit_article(session: Session, article: ArticleCreate, actor: str) -> SubmittedArticle:
+def submit_article(engine: sa.Engine, article: ArticleCreate, actor: str) -> SubmittedArticle:
     """Ingest one article through the same pipeline as ``kb seed``; idempotent by content.
 
     Stores nothing when the same headline and text are stored already (``stored`` False).
     A knowledge base without entities gets the gazetteer first, as ``kb seed`` loads it;
     years left unknown are completed afterwards, as at the end of a seed run. The audit
     records the article, each event it revealed, and each known event it adds a source to.
+    As ``kb seed`` does, the events are extracted before the storing transaction begins:
+    concurrent submissions extract at once and store one at a time.
     """
-    digest = content_hash(article)
-    if (known := _article_id(session, digest)) is not None:
-        return SubmittedArticle(known, False, _events_of(session, known))
-    if session.exec(select(Organization.id).limit(1)).first() is None:
-        sync_gazetteer(session)
-    try:
-        result = ingest_article(session, article, EntityMatcher.from_session(session, reviewed_only=True))
-    except sa.exc.IntegrityError:
-        # Another writer stored the same content between our check and our insert.
-        session.rollback()
-        if _article_id(session, digest) is None:
-            raise
-        result = None
-    if result is None:
-        known = _article_id(session, digest)
-        return SubmittedArticle(known, False, _events_of(session, known))
-    finish_events(session, set(result.created + result.merged))
-    infer_missing_years(session)
-    submitted = SubmittedArticle(result.article_id, True, _events_of(session, result.article_id), list(result.created))
-    row = session.get(Article, result.article_id)
-    summary = row.model_dump(mode="json", exclude={"text", "ingested_at"}) | {"events": submitted.event_ids}
+    with Session(engine) as session:
+        if (known := _article_id(session, content_hash(article))) is not None:
+            return SubmittedArticle(known, False, _events_of(session, known))
+        without_entities = session.exec(select(Organization.id).limit(1)).first() is None
+    if without_entities:
+        in_transaction(engine, sync_gazetteer)
+    with Session(engine) as session:
+        matcher = EntityMatcher.from_session(session, reviewed_only=True)
+    extracted = extract_events(article.title, article.text, article.published, matcher)
+
+    def store(session: Session) -> SubmittedArticle:
+        # A copy: storing rewrites the ids of new entities, and a lost race runs this again.
+        result = ingest_article(session, article, matcher, copy.deepcopy(extracted))
+        if result is None:  # stored by another writer since the check above
+            known = _article_id(session, content_hash(article))
+            return SubmittedArticle(known, False, _events_of(session, known))
+        finish_events(session, set(result.created + result.merged))
+        infer_missing_years(session)
+        _record_submission(session, actor, result.article_id, result.created)
+        return SubmittedArticle(result.article_id, True, _events_of(session, result.article_id), list(result.created))
+
+    return in_transaction(engine, store)
+
+
+def _record_submission(session: Session, actor: str, article_id: int, created: list[int]) -> None:
+    """The audit of a stored article: the article, and each event it revealed or added a source to."""
+    event_ids = _events_of(session, article_id)
+    row = session.get(Article, article_id)
+    summary = row.model_dump(mode="json", exclude={"text", "ingested_at"}) | {"events": event_ids}
     record_change(session, actor, AuditAction.create, "article", row.id, None, summary)
-    for event_id in submitted.event_ids:
-        new = event_id in submitted.created
+    for event_id in event_ids:
         # A known event's state before is not kept: the pipeline picked it while ingesting.
         after = event_snapshot(session, session.get(Event, event_id)) | {"source_added": row.id}
-        record_change(session, actor, AuditAction.create if new else AuditAction.update, "event", event_id, None, after)
-    return submitted
+        record_change(session, actor, AuditAction.create if event_id in created else AuditAction.update, "event", event_id, None, after)
 
 
 def _article_id(session: Session, digest: str) -> int | None:

@@ -2,16 +2,19 @@
 
 import asyncio
 import json
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from api.main import create_app
 from kb.articles import read_article
-from kb.db import get_engine
+from kb.db import STORING_LOCK_KEY, get_engine
+from kb.extract import extract_events
 from kb.ingest import seed_paths
 from kb.models import Event, EventKind, Evidence, Person
 from kb.queries import TimelineFilter, iter_timeline
@@ -377,6 +380,39 @@ def test_a_limit_that_is_not_a_size_stops_the_application_from_starting(db_url, 
     monkeypatch.setenv("KB_MAX_BODY_BYTES", "1MB")
     with pytest.raises(ValueError, match="KB_MAX_BODY_BYTES"):
         create_app(db_url)
+
+
+def _storing_is_open(engine) -> bool:
+    """Whether a transaction could begin storing now (kb.db.begin_storing), asked from another connection without waiting."""
+    if engine.dialect.name == "sqlite":
+        other = sqlite3.connect(engine.url.database, timeout=0.1)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.rollback()
+            return True
+        except sqlite3.OperationalError:  # database is locked
+            return False
+        finally:
+            other.close()
+    with engine.connect() as other:
+        free = other.execute(sa.text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": STORING_LOCK_KEY}).scalar_one()
+        other.rollback()
+        return free
+
+
+def test_an_article_is_extracted_before_its_storing_transaction_begins(writable_client, engine, monkeypatch):
+    # Extraction is the slow part: other submissions and seed runs may store meanwhile.
+    open_while_extracting = []
+
+    def extracting(*args, **kwargs):
+        open_while_extracting.append(_storing_is_open(engine))
+        return extract_events(*args, **kwargs)
+
+    for module in ("kb.editing", "kb.ingest"):  # wherever the pipeline extracts from
+        monkeypatch.setattr(f"{module}.extract_events", extracting, raising=False)
+    _posted(writable_client)
+    assert open_while_extracting == [True]
+    assert _storing_is_open(engine)  # and nothing is left holding it
 
 
 def test_concurrent_reports_of_one_event_through_the_api_make_one_event(writable_client, engine):
