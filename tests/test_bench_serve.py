@@ -1,18 +1,31 @@
 """The serving benchmark (bench/serve.py) and the synthetic knowledge base it serves (bench/synthetic.py)."""
 
+import asyncio
 import importlib.util
 import re
 import subprocess
 import sys
 from collections import Counter
 
+import httpx
 from sqlmodel import Session, select
 
+from bench.http_load import ask
 from bench.synthetic import add_events, build_database
 from kb.models import Article, Event, EventModel, Evidence, AIModel
 from tests.conftest import REPO
 
 BENCH = REPO / "bench" / "serve.py"
+
+
+def test_the_load_generator_reads_every_kind_of_answer(live_url):
+    # Lengths, chunks (a streamed export), a 404, and a path that is not ASCII.
+    paths = ["/timeline?limit=3", "/timeline.csv", "/events/999999", "/timeline?q=утечка"]
+    answers, seconds = asyncio.run(ask(live_url, paths, clients=2, seconds=1.0))
+    assert len(answers.latencies) >= len(paths) and seconds >= 1.0
+    assert 0 < answers.failed < len(answers.latencies)  # the 404s, and only those
+    with httpx.Client(base_url=live_url) as client:
+        assert client.get("/timeline", params={"q": "утечка"}).status_code == 200
 
 
 def test_the_synthetic_knowledge_base_looks_like_the_news(tmp_path):
