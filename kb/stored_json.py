@@ -15,6 +15,9 @@ the database keeps the result:
   (``refresh_public_json``, hooked in ``kb.db``), and so does ``kb migrate``, which also
   builds every event's JSON again when this code builds it otherwise than the stored JSON
   was built (``refresh_stored_format``).
+
+JSON that comes to show a column or table the triggers do not watch needs a migration that
+adds a trigger for it; tests/test_stored_json.py changes each watched thing in turn.
 """
 
 from __future__ import annotations
