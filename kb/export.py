@@ -14,6 +14,7 @@ import html
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -97,13 +98,29 @@ def iter_csv(events: Iterable[EventPublic]) -> Iterator[str]:
     return chunked(csv_lines(events))
 
 
-_CSV_PAGE = 5000  # rows per query, and per chunk sent: about a megabyte
+# Rows per query: a page's events lie all over the file, and a larger page reads them in
+# fewer passes (at a million events, 50,000 rows a page take a fifth less time than 5,000).
+_CSV_PAGE = 50_000
+_CSV_BATCH = 2000  # rows read and sent at a time (a quarter of a megabyte): memory stays flat
 
 
 def timeline_csv(session: Session, filters: TimelineFilter) -> Iterator[str]:
     """The timeline CSV of ``filters`` in chunks, as ``iter_csv`` writes it, read straight from the database."""
-    dialect = session.get_bind().dialect.name
-    columns = select(
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    yield buffer.getvalue()
+    for page in iter_timeline_rows(session, filters, _csv_columns(session.get_bind().dialect.name), _CSV_PAGE, _CSV_BATCH):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(map(_flat_csv_row, page))
+        yield buffer.getvalue()
+
+
+@lru_cache(maxsize=4)
+def _csv_columns(dialect: str) -> sa.Select:
+    """The columns of ``timeline_csv``'s rows, built once: the page statements made of them are too."""
+    return select(
         col(Event.id),
         # As SQLite stores them (ISO text), not made dates to be written as text again.
         sa.type_coerce(col(Event.date_start), sa.String).label("date_start"),
@@ -114,15 +131,6 @@ def timeline_csv(session: Session, filters: TimelineFilter) -> Iterator[str]:
         col(Event.title),
         *text_list_columns(dialect, ("organizations", "models", "sources")),
     )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    yield buffer.getvalue()
-    for page in iter_timeline_rows(session, filters, columns, _CSV_PAGE):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(map(_flat_csv_row, page))
-        yield buffer.getvalue()
 
 
 def _flat_csv_row(row: sa.Row) -> tuple:

@@ -236,25 +236,35 @@ def iter_timeline(session: Session, filters: TimelineFilter, page_size: int = 50
         yield from events_from_documents(row.public_json for row in rows)
 
 
-def iter_timeline_rows(session: Session, filters: TimelineFilter, columns: sa.Select, page_size: int = 500) -> Iterator[list[sa.Row]]:
-    """Every event of a timeline as rows of ``columns``, a page of rows at a time.
+def iter_timeline_rows(
+    session: Session, filters: TimelineFilter, columns: sa.Select, page_size: int = 500, batch_size: int | None = None
+) -> Iterator[list[sa.Row]]:
+    """Every event of a timeline as rows of ``columns``, ``batch_size`` rows at a time (default: a page).
 
     ``columns`` is a select from ``event`` with no WHERE or ORDER BY; it must include
     ``event.id`` and ``event.date_start`` (a date, or the ISO text SQLite stores), and may hold
     correlated subqueries (``kb.event_lists``): they are computed for the events of the page
-    only. Pages may be larger than ``MAX_LIMIT``, which bounds what a client asks for, not what
-    the library reads.
+    only. A page is one query; its rows are read ``batch_size`` at a time, so that a large
+    page (which reads the events it spans with fewer passes over the file) costs the memory
+    of a batch. Pages may be larger than ``MAX_LIMIT``, which bounds what a client asks for,
+    not what the library reads.
     """
     if page_size < 1:
         raise ValueError(f"page_size must be positive, not {page_size}")
     connection = session.connection()
     selection = event_selection(connection, filters)
-    cursor = None
+    tested = tested_sets(connection, selection, page_size)
+    shape = _PageShape(columns, selection.shape(tested), filters.newest_first, _sorting(connection, selection, tested))
+    after = None
     while True:
-        rows, cursor = _page_of_rows(connection, filters, selection, page_size, cursor, columns)
-        yield rows
-        if cursor is None:
+        read = 0
+        for batch in _page_batches(connection, shape, selection.values, after, page_size, batch_size or page_size):
+            yield batch
+            read += len(batch)
+            last = batch[-1]
+        if read < page_size:
             return
+        after = _Position(_start_date(last), last.id, "")
 
 
 def _check_limit(limit: int) -> None:
@@ -268,18 +278,24 @@ def _page_of_rows(
     """A page of rows of ``columns`` and the cursor of the next page (None on the last)."""
     position = _Position.decode(cursor, filters.fingerprint()) if cursor else None
     tested = tested_sets(connection, selection, limit)
-    # With a set to start from, SQLite reads its events and sorts them; PostgreSQL computes
-    # expensive columns after sorting anyway.
-    sorting = connection.dialect.name == "sqlite" and len(tested) < len(selection.sets)
+    shape = _PageShape(columns, selection.shape(tested), filters.newest_first, _sorting(connection, selection, tested))
     # One row more than asked tells whether another page follows.
-    shape = _PageShape(columns, selection.shape(tested), filters.newest_first, sorting)
-    rows = _page(connection, shape, selection.values, position, limit + 1)
+    rows = [row for batch in _page_batches(connection, shape, selection.values, position, limit + 1, limit + 1) for row in batch]
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
-    start = rows[-1].date_start
-    start = date.fromisoformat(start) if isinstance(start, str) else start
-    return rows, _Position(start, rows[-1].id, filters.fingerprint()).encode()
+    return rows, _Position(_start_date(rows[-1]), rows[-1].id, filters.fingerprint()).encode()
+
+
+def _sorting(connection: sa.Connection, selection: EventSelection, tested: tuple) -> bool:
+    # With a set to start from, SQLite reads its events and sorts them; PostgreSQL computes
+    # expensive columns after sorting anyway.
+    return connection.dialect.name == "sqlite" and len(tested) < len(selection.sets)
+
+
+def _start_date(row: sa.Row) -> date | None:
+    start = row.date_start
+    return date.fromisoformat(start) if isinstance(start, str) else start
 
 
 @dataclass(frozen=True)
@@ -292,24 +308,27 @@ class _PageShape:
     sorting: bool  # the database will rather read the events of a set and sort them (see ``_rows``)
 
 
-def _page(connection: sa.Connection, shape: _PageShape, values: dict, after: _Position | None, size: int) -> list[sa.Row]:
-    """Up to ``size`` events after ``after``: dated ones by (start, id), then undated ones by id.
+def _page_batches(
+    connection: sa.Connection, shape: _PageShape, values: dict, after: _Position | None, size: int, batch_size: int
+) -> Iterator[list[sa.Row]]:
+    """Up to ``size`` events after ``after``, ``batch_size`` rows at a time: dated ones by (start, id), then undated ones by id.
 
     Two plain keyset queries rather than one ``ORDER BY CASE``: each can walk an index
     (``ix_event_chronology``, the primary key) and stop after ``size`` rows.
     """
-    events: list[sa.Row] = []
+    read = 0
     if after is None or after.start is not None:
         statement = _rows(shape, dated=True, after=after is not None, in_one_go=_in_one_go(shape, size))
         position = {"after_start": after.start, "after_id": after.id} if after else {}
-        events = connection.execute(statement, {**values, **position, "size": size}).all()
-    if len(events) < size:
-        rest = size - len(events)
+        for batch in connection.execute(statement, {**values, **position, "size": size}).partitions(batch_size):
+            read += len(batch)
+            yield batch
+    if read < size:
+        rest = size - read
         after_undated = after is not None and after.start is None
         statement = _rows(shape, dated=False, after=after_undated, in_one_go=_in_one_go(shape, rest))
         position = {"after_id": after.id} if after_undated else {}
-        events += connection.execute(statement, {**values, **position, "size": rest}).all()
-    return events
+        yield from connection.execute(statement, {**values, **position, "size": rest}).partitions(batch_size)
 
 
 def _in_one_go(shape: _PageShape, size: int) -> bool:

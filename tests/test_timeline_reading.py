@@ -13,7 +13,7 @@ from kb.export import EXPORT_FORMATS, csv_lines, timeline_csv
 from kb.models import (
     AIModel, Article, Event, EventKind, EventModel, EventOrganization, EventPerson, Evidence, Organization, Person, Role,
 )
-from kb.queries import TimelineFilter, events_public, iter_timeline, timeline, timeline_documents
+from kb.queries import TimelineFilter, events_public, iter_timeline, iter_timeline_rows, timeline, timeline_documents
 from kb.dates import Precision
 
 
@@ -79,6 +79,17 @@ def test_events_read_as_documents_are_those_events_public_builds(seeded_url, fil
     with Session(get_engine(seeded_url)) as session:
         events = list(iter_timeline(session, filters, page_size=7))
         assert events and events == _by_events_public(session, filters)
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=["all", "model", "orgs-from", "search"])
+def test_pages_read_in_batches_give_every_event_once_in_order(seeded_url, filters):
+    columns = select(Event.id, Event.date_start)
+    with Session(get_engine(seeded_url)) as session:
+        expected = [event.id for event in _by_events_public(session, filters)]
+        for page_size, batch_size in ((7, 3), (5, 5), (4, 10), (1000, 2)):
+            batches = list(iter_timeline_rows(session, filters, columns, page_size, batch_size))
+            assert all(0 < len(batch) <= min(batch_size, page_size) for batch in batches)
+            assert [row.id for batch in batches for row in batch] == expected, (page_size, batch_size)
 
 
 @pytest.mark.parametrize("filters", FILTERS, ids=["all", "model", "orgs-from", "search"])
