@@ -253,8 +253,7 @@ def iter_timeline_rows(
         raise ValueError(f"page_size must be positive, not {page_size}")
     connection = session.connection()
     selection = event_selection(connection, filters)
-    tested = tested_sets(connection, selection, page_size)
-    shape = _PageShape(columns, selection.shape(tested), filters.newest_first, _sorting(connection, selection, tested))
+    shape = _page_shape(connection, selection, columns, page_size)
     after = None
     while True:
         read = 0
@@ -277,8 +276,7 @@ def _page_of_rows(
 ) -> tuple[list[sa.Row], str | None]:
     """A page of rows of ``columns`` and the cursor of the next page (None on the last)."""
     position = _Position.decode(cursor, filters.fingerprint()) if cursor else None
-    tested = tested_sets(connection, selection, limit)
-    shape = _PageShape(columns, selection.shape(tested), filters.newest_first, _sorting(connection, selection, tested))
+    shape = _page_shape(connection, selection, columns, limit)
     # One row more than asked tells whether another page follows.
     rows = [row for batch in _page_batches(connection, shape, selection.values, position, limit + 1, limit + 1) for row in batch]
     if len(rows) <= limit:
@@ -287,10 +285,13 @@ def _page_of_rows(
     return rows, _Position(_start_date(rows[-1]), rows[-1].id, filters.fingerprint()).encode()
 
 
-def _sorting(connection: sa.Connection, selection: EventSelection, tested: tuple) -> bool:
+def _page_shape(connection: sa.Connection, selection: EventSelection, columns: sa.Select, limit: int) -> _PageShape:
+    """The shape of the statements that read pages of ``limit`` events of ``selection``."""
+    tested = tested_sets(connection, selection, limit)
     # With a set to start from, SQLite reads its events and sorts them; PostgreSQL computes
     # expensive columns after sorting anyway.
-    return connection.dialect.name == "sqlite" and len(tested) < len(selection.sets)
+    sorting = connection.dialect.name == "sqlite" and len(tested) < len(selection.sets)
+    return _PageShape(columns, selection.shape(tested), selection.filters.newest_first, sorting)
 
 
 def _start_date(row: sa.Row) -> date | None:
