@@ -22,7 +22,7 @@ from kb import backup, dates
 from kb.articles import find_article_files
 from kb.config import database_url, seeds_dir
 from kb.db import get_engine, migrate, session_scope
-from kb.evaluate import evaluate_corpus, format_report
+from kb.evaluate import Corpus, evaluate_corpora, format_report, splits
 from kb.editing import RecordNotFound
 from kb.export import EXPORT_FORMATS, iter_csv
 from kb.gold import GoldFileError
@@ -229,20 +229,39 @@ def restore_command(
 
 @app.command("eval")
 def eval_command(
-    gold: Annotated[Path, typer.Argument(help="Folder of gold annotation files (*.yaml).")] = Path("tests/data/gold"),
-    articles: Annotated[Optional[Path], typer.Option(help="Corpus the gold files annotate (default: the bundled seeds/articles).")] = None,
-    min_f1: Annotated[Optional[float], typer.Option(help="Exit with status 1 when the overall event F1 is below this.")] = None,
+    gold: Annotated[Optional[Path], typer.Argument(help="Folder of gold files (*.yaml) to score instead of the splits.")] = None,
+    articles: Annotated[Optional[Path], typer.Option(help="Corpus GOLD annotates (default: the bundled seeds/articles).")] = None,
+    split: Annotated[Optional[list[str]], typer.Option(help="Split to score: blind, dev (repeatable; default: both, blind first).")] = None,
+    min_f1: Annotated[Optional[float], typer.Option(help="Exit with status 1 when a scored event F1 is below this.")] = None,
 ) -> None:
-    """Seed the corpus into a scratch database and score the events found against the gold files."""
-    with tempfile.TemporaryDirectory(prefix="kb-eval-") as workdir:
-        try:
-            result = evaluate_corpus(gold, articles or seeds_dir() / "articles", Path(workdir))
-        except GoldFileError as exc:
-            err.print(f"error: {exc}", markup=False)
-            raise typer.Exit(1) from None
-    typer.echo(format_report(result))
-    if min_f1 is not None and result.overall.f1 < min_f1:
-        err.print(f"event F1 {result.overall.f1:.3f} is below {min_f1}", markup=False)
+    """Seed each corpus into a scratch database and score the events found against its gold files."""
+    if gold is not None:
+        scored = {str(gold): (Corpus(articles or seeds_dir() / "articles", gold),)}
+    else:
+        known = splits()
+        names = split or ["blind", "dev"]
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            err.print(f"error: unknown split {unknown[0]!r} (known: {', '.join(known)})", markup=False)
+            raise typer.Exit(2)
+        scored = {name: known[name] for name in names}
+    below = []
+    for name, corpora in scored.items():
+        with tempfile.TemporaryDirectory(prefix="kb-eval-") as workdir:
+            try:
+                result = evaluate_corpora(corpora, Path(workdir))
+            except GoldFileError as exc:
+                err.print(f"error: {exc}", markup=False)
+                raise typer.Exit(1) from None
+        if gold is None:
+            typer.echo(f"== {name} split: {', '.join(str(c.articles) for c in corpora)}")
+        typer.echo(format_report(result))
+        typer.echo("")
+        if min_f1 is not None and result.overall.f1 < min_f1:
+            below.append(f"{name}: event F1 {result.overall.f1:.3f} is below {min_f1}")
+    for line in below:
+        err.print(line, markup=False)
+    if below:
         raise typer.Exit(1)
 
 

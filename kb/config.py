@@ -21,6 +21,11 @@ def _bundled(name: str) -> Path:
     return checkout if checkout.exists() else _PACKAGE_DIR / "_bundled" / name
 
 
+def repository_dir() -> Path:
+    """The source checkout this package runs from (its tests and evaluation data live there)."""
+    return _PACKAGE_DIR.parent
+
+
 def migrations_dir() -> Path:
     """The Alembic script directory."""
     return _bundled("migrations")

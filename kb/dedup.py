@@ -66,7 +66,7 @@ def date_wording_key(year_inferred: bool, text: str | None) -> tuple:
     return (bool(year_inferred), -len(text or ""), text or "")
 
 
-_DATE_FIELDS = ("date_start", "date_end", "precision", "modifier", "date_value", "date_text", "year_inferred", "year_inference_reason")
+_DATE_FIELDS = ("date_start", "date_end", "precision", "modifier", "date_value", "date_text", "year_inferred", "year_inference_reason", "date_source")
 
 
 def _precision_key(event: Event) -> tuple:

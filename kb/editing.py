@@ -245,7 +245,7 @@ def _set_date(event: Event, patch: EventPatch) -> None:
         event.date_start, event.date_end, event.precision = start, end, precision
         event.date_value = timex_value(start, end, precision)
     # The expression read from an article no longer describes the date, nor does its inference.
-    event.date_text = event.modifier = event.year_inference_reason = None
+    event.date_text = event.modifier = event.year_inference_reason = event.date_source = None
     event.year_inferred = False
 
 

@@ -40,7 +40,8 @@ class _List:
     text: sa.ColumnElement
 
 
-def _lists() -> tuple[_List, ...]:
+@lru_cache(maxsize=4)
+def _lists(dialect: str) -> tuple[_List, ...]:
     # The URL a source shows: the article's, else its file name (``url or file_name``).
     url = func.coalesce(func.nullif(col(Article.url), ""), col(Article.file_name))
     return (
@@ -81,13 +82,11 @@ def _lists() -> tuple[_List, ...]:
                 "quote": col(Evidence.quote),
                 "char_start": col(Evidence.char_start),
                 "char_end": col(Evidence.char_end),
+                "background": _json_boolean(dialect, col(Evidence.background)),
             },
             func.coalesce(url, ""),
         ),
     )
-
-
-_LISTS = _lists()
 
 
 def _key_values(fields: dict[str, sa.ColumnElement]) -> list[sa.ColumnElement]:
@@ -140,9 +139,10 @@ def event_document_column(dialect: str) -> sa.Label:
             "value": col(Event.date_value),
             "year_inferred": _json_boolean(dialect, col(Event.year_inferred)),
             "year_inference_reason": col(Event.year_inference_reason),
+            "source": col(Event.date_source),
         },
     )
-    lists = {spec.name: _json_array(dialect, spec) for spec in _LISTS}
+    lists = {spec.name: _json_array(dialect, spec) for spec in _lists(dialect)}
     document = _json_object(
         dialect,
         {
@@ -189,7 +189,7 @@ def text_list_columns(dialect: str, names: Iterable[str]) -> list[sa.Label]:
     Organizations and models give names, sources URLs (else file names, else ""); an empty
     list gives NULL.
     """
-    specs = {spec.name: spec for spec in _LISTS}
+    specs = {spec.name: spec for spec in _lists(dialect)}
     return [_joined_text(dialect, specs[name]).label(name) for name in names]
 
 

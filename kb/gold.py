@@ -1,6 +1,6 @@
-"""Hand-written gold annotations (``tests/data/gold/*.yaml``): reading and checking them.
+"""Hand-written gold annotations (``*.yaml`` beside each evaluation corpus): reading and checking them.
 
-The format and the annotation guidelines are in ``tests/data/gold/README.md``.
+The format and the annotation guidelines are in ``tests/data/ANNOTATION.md``.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class GoldArticle:
     gold_file: Path
     article: str  # file name under the corpus folder
     events: tuple[GoldEvent, ...]
+    background: tuple[GoldEvent, ...] = ()  # recalled in passing: neither asked for nor false when found
     passing_organizations: tuple[str, ...] = ()
     passing_models: tuple[str, ...] = ()
 
@@ -64,7 +65,8 @@ def read_gold_file(path: Path) -> GoldArticle:
         raise GoldFileError(path, f"not readable as YAML ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("article"), str):
         raise GoldFileError(path, "field 'article': missing or not a file name")
-    events = tuple(_event(path, i, raw) for i, raw in enumerate(data.get("events") or []))
+    events = tuple(_event(path, f"events[{i}]", raw) for i, raw in enumerate(data.get("events") or []))
+    background = tuple(_event(path, f"background[{i}]", raw, quoted=False) for i, raw in enumerate(data.get("background") or []))
     passing = data.get("passing") or {}
     if not isinstance(passing, dict):
         raise GoldFileError(path, "field 'passing': expected 'organizations' and 'models' lists")
@@ -72,13 +74,13 @@ def read_gold_file(path: Path) -> GoldArticle:
         gold_file=path,
         article=data["article"],
         events=events,
+        background=background,
         passing_organizations=tuple(passing.get("organizations") or ()),
         passing_models=tuple(passing.get("models") or ()),
     )
 
 
-def _event(path: Path, index: int, raw) -> GoldEvent:
-    where = f"events[{index}]"
+def _event(path: Path, where: str, raw, quoted: bool = True) -> GoldEvent:
     if not isinstance(raw, dict):
         raise GoldFileError(path, f"{where}: expected a mapping")
     try:
@@ -98,8 +100,8 @@ def _event(path: Path, index: int, raw) -> GoldEvent:
         roles = {str(name): Role(role) for name, role in organizations.items()}
     except ValueError as exc:
         raise GoldFileError(path, f"{where}.organizations: {exc}") from None
-    quote = raw.get("quote")
-    if not isinstance(quote, str) or not quote.strip():
+    quote = raw.get("quote") or ""
+    if not isinstance(quote, str) or (quoted and not quote.strip()):
         raise GoldFileError(path, f"{where}.quote: missing")
     return GoldEvent(
         kind=kind,

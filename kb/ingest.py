@@ -36,7 +36,7 @@ from kb.gazetteer import sync_gazetteer
 from kb.extract.matcher import MODEL, ORGANIZATION, PERSON, EntityMatcher, EntityRef
 from kb.learning import store_new_entities
 from kb.parallel import prepared_articles
-from kb.models import Article, ArticleCreate, Event, EventKind, EventModel, EventOrganization, EventPerson, Evidence, Role
+from kb.models import Article, ArticleCreate, DateSource, Event, EventKind, EventModel, EventOrganization, EventPerson, Evidence, Role
 from kb.search import index_event
 from kb.years import UNKNOWN_YEAR, complete_year, infer_missing_years
 
@@ -99,7 +99,7 @@ def ingest_article(
             event = _new_event(session, extracted)
             result.created.append(event.id)
         else:
-            _refine_date(event, extracted.date, extracted.title)
+            _refine_date(event, extracted)
             result.merged.append(event.id)
         _link(session, event, extracted, row)
     return result
@@ -244,10 +244,11 @@ def _use_stored_ids(extracted: ExtractedEvent, stored: dict[EntityRef, int]) -> 
     extracted.organizations = list(dict.fromkeys((real(ORGANIZATION, o), role) for o, role in extracted.organizations))
 
 
-def _date_fields(when: ResolvedDate | None) -> dict:
+def _date_fields(when: ResolvedDate | None, source: DateSource | None) -> dict:
     if when is None:
         return {}
     fields = {
+        "date_source": source,
         "date_start": when.start,
         "date_end": when.end,
         "precision": when.precision,
@@ -267,7 +268,7 @@ def _date_fields(when: ResolvedDate | None) -> dict:
 
 
 def _new_event(session: Session, extracted: ExtractedEvent) -> Event:
-    event = Event(kind=extracted.kind, title=extracted.title, confidence=extracted.confidence, **_date_fields(extracted.date))
+    event = Event(kind=extracted.kind, title=extracted.title, confidence=extracted.confidence, **_date_fields(extracted.date, extracted.date_source))
     complete_year(session, event, extracted.models)
     session.add(event)
     session.flush()
@@ -318,9 +319,10 @@ def _dates_compatible(event: Event, when: ResolvedDate) -> bool:
     return event.date_value[4:] == when.value[4:] and len(when.value) > 4
 
 
-def _refine_date(event: Event, when: ResolvedDate | None, title: str) -> None:
+def _refine_date(event: Event, extracted: ExtractedEvent) -> None:
     """Keep the most precise of the dates reported for the same event, and of the reports of
     that same date, the wording ``date_wording_key`` prefers, whichever came first."""
+    when = extracted.date
     if when is None or when.start is None:
         return
     if (
@@ -331,7 +333,7 @@ def _refine_date(event: Event, when: ResolvedDate | None, title: str) -> None:
             and date_wording_key(when.year_inferred, when.text) < date_wording_key(event.year_inferred, event.date_text)
         )
     ):
-        for name, value in _date_fields(when).items():
+        for name, value in _date_fields(when, extracted.date_source).items():
             setattr(event, name, value)
 
 

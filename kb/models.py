@@ -47,6 +47,15 @@ class EventKind(str, Enum):
     other = "other"
 
 
+class DateSource(str, Enum):
+    """Where an event's date comes from, from the surest to the least sure."""
+
+    text = "text"  # a date expression in the clause that tells the event
+    story = "story"  # a date the story gives nearby: a neighbouring sentence, the lead
+    publication = "publication"  # no date told: the article's publication date
+    knowledge_base = "knowledge_base"  # the year completed from what the knowledge base knows
+
+
 class Role(str, Enum):
     """What an organization does in an event."""
 
@@ -234,6 +243,7 @@ class EventBase(SQLModel):
     date_text: str | None = Field(default=None, max_length=200)
     year_inferred: bool = False
     year_inference_reason: str | None = Field(default=None, sa_type=sa.Text)
+    date_source: DateSource | None = Field(default=None, sa_type=_enum_type(DateSource))
     # How sure extraction is that the event happened as stated: 1.0 for a dated, plainly
     # asserted event; lower for hedged («по слухам») or undated reports.
     confidence: float = Field(default=1.0, sa_column_kwargs={"server_default": "1"})
@@ -289,6 +299,8 @@ class Evidence(SQLModel, table=True):
     quote: str = Field(sa_type=sa.Text)
     char_start: int
     char_end: int
+    # The article recalls the event in passing (background), rather than reporting it.
+    background: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 # --- full-text search ------------------------------------------------------------------

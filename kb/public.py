@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, model_serializer
 
 from kb.dates import Modifier, Precision
-from kb.models import AuditAction, EventKind, OrganizationKind, Role
+from kb.models import AuditAction, DateSource, EventKind, OrganizationKind, Role
 
 
 class DatePublic(BaseModel):
@@ -19,6 +19,7 @@ class DatePublic(BaseModel):
     value: str | None
     year_inferred: bool
     year_inference_reason: str | None
+    source: DateSource | None = None  # text, story, publication or knowledge_base
 
 
 class OrganizationRef(BaseModel):
@@ -46,6 +47,7 @@ class SourcePublic(BaseModel):
     quote: str
     char_start: int
     char_end: int
+    background: bool = False  # the article recalls the event in passing
 
 
 class EventPublic(BaseModel):

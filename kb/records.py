@@ -75,7 +75,7 @@ def events_public(session: Session, events: Sequence[Event]) -> list[EventPublic
     sources: dict[int, list[SourcePublic]] = {i: [] for i in ids}
     for source in session.exec(
         select(
-            Evidence.event_id, Evidence.quote, Evidence.char_start, Evidence.char_end,
+            Evidence.event_id, Evidence.quote, Evidence.char_start, Evidence.char_end, Evidence.background,
             Article.id, Article.title, Article.url, Article.file_name, Article.published,
         )
         .join(Article, Article.id == Evidence.article_id)
@@ -91,6 +91,7 @@ def events_public(session: Session, events: Sequence[Event]) -> list[EventPublic
                 quote=source.quote,
                 char_start=source.char_start,
                 char_end=source.char_end,
+                background=source.background,
             )
         )
     return [
@@ -107,6 +108,7 @@ def events_public(session: Session, events: Sequence[Event]) -> list[EventPublic
                 value=e.date_value,
                 year_inferred=e.year_inferred,
                 year_inference_reason=e.year_inference_reason,
+                source=e.date_source,
             ),
             organizations=orgs[e.id],
             models=models[e.id],

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from kb.dates import Modifier, Precision, interval_for_value, named_weekday
 from kb.entities import family_parents, family_root, with_descendants
-from kb.models import AIModel, Event, EventModel
+from kb.models import AIModel, DateSource, Event, EventModel
 from kb.titles import KIND_LABELS
 
 UNKNOWN_YEAR = "XXXX"
@@ -121,6 +121,7 @@ def complete_year(session: Session, event: Event, model_ids: list[int], today: d
     event.date_start, event.date_end, event.precision = inference.start, inference.end, inference.precision
     event.date_value = event.date_value.replace(UNKNOWN_YEAR, str(inference.start.year), 1)
     event.year_inferred, event.year_inference_reason = True, inference.reason
+    event.date_source = DateSource.knowledge_base
     return True
 
 

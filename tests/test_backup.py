@@ -34,7 +34,7 @@ def seeded_dump(seeded_url) -> str:
 
 def test_dump_is_json_lines_in_dependency_and_id_order(seeded_dump):
     header, *rows = [json.loads(line) for line in seeded_dump.splitlines()]
-    assert header == {"kb_dump": 1, "schema_revision": "0003"}
+    assert header == {"kb_dump": 1, "schema_revision": "0004"}
     tables = [row["table"] for row in rows]
     for referring, referred in (("alias", "organization"), ("event_model", "ai_model"), ("evidence", "article"), ("evidence", "event")):
         assert max(i for i, t in enumerate(tables) if t == referred) < min(i for i, t in enumerate(tables) if t == referring)

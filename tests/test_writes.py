@@ -184,7 +184,7 @@ def test_patch_of_a_date_sets_its_value_and_drops_what_was_inferred(writable_cli
     month = writable_client.patch(url, json={"date_start": "2023-02-01", "date_end": "2023-02-28", "precision": "month"}).json()
     assert month["date"] | {"text": None} == {
         "start": "2023-02-01", "end": "2023-02-28", "precision": "month", "modifier": None, "text": None,
-        "value": "2023-02", "year_inferred": False, "year_inference_reason": None,
+        "value": "2023-02", "year_inferred": False, "year_inference_reason": None, "source": None,
     }
     day = writable_client.patch(url, json={"date_start": "2023-03-04", "date_end": "2023-03-04"}).json()["date"]
     assert (day["start"], day["precision"], day["value"]) == ("2023-03-04", "day", "2023-03-04")

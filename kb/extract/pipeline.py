@@ -23,7 +23,7 @@ from kb.extract.mentions import MODEL_EVENTS, Mention, Sentence, analyse, is_med
 from kb.extract.model_names import learn_model_names, learn_variant_short_names
 from kb.extract.people import learn_people_and_organizations
 from kb.lexicon import Lexicon, load_lexicon
-from kb.models import EventKind, OrganizationKind, Role
+from kb.models import DateSource, EventKind, OrganizationKind, Role
 from kb.names import tokenize
 from kb.extract.titles import event_title
 
@@ -50,6 +50,7 @@ class ExtractedEvent:
     quote_end: int
     people: list[int] = field(default_factory=list)
     confidence: float = 1.0
+    date_source: DateSource | None = None
     new_entities: list[NewEntity] = field(default_factory=list)
 
 
@@ -136,8 +137,16 @@ def _to_event(cluster: Cluster, sentences: list[Sentence], matcher: EntityMatche
         quote_end=evidence.end,
         people=people,
         confidence=_confidence(cluster, lexicon),
+        date_source=_date_source(cluster),
         new_entities=[e for ref, e in matcher.new_entities.items() if (ref.type, ref.id) in used],
     )
+
+
+def _date_source(cluster: Cluster) -> DateSource | None:
+    if cluster.date is None:
+        return None
+    told_with_it = cluster.date_sentence in cluster.sentences() and not cluster.dated_by_lead
+    return DateSource.text if told_with_it else DateSource.story
 
 
 def _confidence(cluster: Cluster, lexicon: Lexicon) -> float:
