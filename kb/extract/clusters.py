@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from kb.dates import ResolvedDate
 from kb.extract.matcher import MODEL, EntityMatcher, EntityRef
-from kb.extract.mentions import Mention, Sentence, find_mentions, is_principal, participant_mentions, participants_of
+from kb.extract.document import Sentence
+from kb.extract.mentions import Mention, find_mentions, is_principal, participant_mentions, participants_of
 from kb.lexicon import Lexicon
 from kb.models import EventKind, OrganizationKind
 from kb.names import is_future_tense

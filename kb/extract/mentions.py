@@ -13,10 +13,9 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
-from razdel import sentenize
-
 from kb.dates import Anchor, ResolvedDate, find_dates, interval_for_value
 from kb.lexicon import Lexicon, Trigger
+from kb.extract.document import Document, Sentence
 from kb.extract.kinds import MODEL_NOUNS, second_look
 from kb.extract.matcher import EntityMatcher, EntityMention, EntityRef
 from kb.models import EventKind, OrganizationKind
@@ -43,24 +42,6 @@ PERSON_PRONOUNS = frozenset({"он", "она", "его", "ее", "ему", "ей
 NEGATION_WINDOW = 3
 # Words that open a new clause after a comma («…, а Meta выпустила …»).
 _CLAUSE_OPENERS = {"а", "но", "однако", "и", "который", "что", "когда", "причем", "тогда"}
-
-
-@dataclass
-class Sentence:
-    index: int  # -1 for the headline
-    start: int  # offsets in the body (in the headline for index -1)
-    end: int
-    tokens: list[Token]
-    entities: list[EntityMention]
-    triggers: list[Trigger]
-    dates: list[ResolvedDate]
-    comparison_from: int  # token index of the first comparison cue, or len(tokens)
-    cites_source: bool  # «как сообщает …», «по данным …»
-    gaps: list[str]  # gaps[i]: the text between token i-1 and token i (clause boundaries)
-
-    @property
-    def is_headline(self) -> bool:
-        return self.index < 0
 
 
 @dataclass(frozen=True)
@@ -108,42 +89,21 @@ def _aside(tokens: list[Token], person: EntityMention) -> bool:
     return before in COMPANION_PREPOSITIONS or any(lemma in SPEECH_VERBS for lemma in after)
 
 
-def analyse(title: str, text: str, published: date | None, matcher: EntityMatcher, lexicon: Lexicon) -> list[Sentence]:
-    """The headline (index -1) and the body's sentences, razdel-split paragraph by paragraph."""
-    body_dates = _outside_direct_speech(_past_dates(find_dates(text, published), published), text)
-    if published is None:
+def annotate_sentences(doc: Document) -> None:
+    """Give every sentence its entities, triggers and dates, and mark comparisons and cited sources."""
+    body_dates = _outside_direct_speech(_past_dates(find_dates(doc.text, doc.published), doc.published), doc.text)
+    if doc.published is None:
         body_dates = _years_from_the_article(body_dates)
-    spans = [(-1, 0, len(title))]
-    offset = 0
-    for paragraph in text.split("\n"):
-        for piece in sentenize(paragraph):
-            if piece.text.strip():  # a blank line between paragraphs is no sentence
-                spans.append((len(spans) - 1, offset + piece.start, offset + piece.stop))
-        offset += len(paragraph) + 1
-    sentences = []
-    for index, start, end in spans:
-        source = title if index < 0 else text
-        tokens = tokenize(source[start:end], start)
-        if index < 0:
-            dates = _past_dates(find_dates(title, published), published)
+    cues = doc.lexicon.comparison | doc.lexicon.background
+    for sentence in doc.sentences:
+        if sentence.is_headline:
+            sentence.dates = _past_dates(find_dates(doc.title, doc.published), doc.published)
         else:
-            dates = [d for d in body_dates if start <= d.span[0] < end]
-        cues = lexicon.comparison | lexicon.background
-        sentences.append(
-            Sentence(
-                index=index,
-                start=start,
-                end=end,
-                tokens=tokens,
-                entities=matcher.find(source, tokens),
-                triggers=lexicon.triggers(tokens),
-                dates=dates,
-                comparison_from=_comparison_start(tokens, cues),
-                cites_source=any(t.lemma in lexicon.reporting for t in tokens),
-                gaps=[""] + [source[a.end : b.start] for a, b in zip(tokens, tokens[1:])],
-            )
-        )
-    return sentences
+            sentence.dates = [d for d in body_dates if sentence.start <= d.span[0] < sentence.end]
+        sentence.entities = doc.matcher.find(doc.source(sentence), sentence.tokens)
+        sentence.triggers = doc.lexicon.triggers(sentence.tokens)
+        sentence.comparison_from = _comparison_start(sentence.tokens, cues)
+        sentence.cites_source = any(t.lemma in doc.lexicon.reporting for t in sentence.tokens)
 
 
 def _comparison_start(tokens: list[Token], cues: frozenset[str]) -> int:

@@ -19,7 +19,9 @@ from kb.dates import ResolvedDate
 from kb.extract.clusters import Cluster, cluster_mentions, date_from_story
 from kb.extract.matcher import EntityMatcher, EntityMention, NewEntity
 from kb.extract.kinds import is_hosting_place
-from kb.extract.mentions import MODEL_EVENTS, Mention, Sentence, analyse, is_media, participants_of
+from kb.extract.document import Document, Sentence
+from kb.extract.mentions import MODEL_EVENTS, Mention, annotate_sentences, is_media, participants_of
+from kb.extract.parsing import parse_sentences, split_sentences
 from kb.extract.model_names import learn_model_names, learn_variant_short_names
 from kb.extract.people import learn_people_and_organizations
 from kb.lexicon import Lexicon, load_lexicon
@@ -54,6 +56,20 @@ class ExtractedEvent:
     new_entities: list[NewEntity] = field(default_factory=list)
 
 
+def learn_names(doc: Document) -> None:
+    """Teach the article's matcher the names the knowledge base does not know yet."""
+    matcher = doc.matcher
+    learn_model_names(doc.title, tokenize(doc.title), matcher)
+    body_tokens = tokenize(doc.text)
+    learn_model_names(doc.text, body_tokens, matcher)
+    learn_variant_short_names(doc.text, body_tokens, matcher)
+    learn_people_and_organizations(doc.text, matcher)
+
+
+# The steps, in order; each takes the document and adds one layer.
+STEPS = (split_sentences, parse_sentences, learn_names, annotate_sentences)
+
+
 def extract_events(
     title: str, text: str, published: date | None, matcher: EntityMatcher, lexicon: Lexicon | None = None
 ) -> list[ExtractedEvent]:
@@ -62,14 +78,10 @@ def extract_events(
     ``published`` anchors dates written without a year; without it such dates stay
     partial (``XXXX-03-03``) for the ingestion layer to complete.
     """
-    lexicon = lexicon or load_lexicon()
-    matcher = matcher.for_article()
-    learn_model_names(title, tokenize(title), matcher)
-    body_tokens = tokenize(text)
-    learn_model_names(text, body_tokens, matcher)
-    learn_variant_short_names(text, body_tokens, matcher)
-    learn_people_and_organizations(text, matcher)
-    sentences = analyse(title, text, published, matcher, lexicon)
+    doc = Document(title, text, published, matcher.for_article(), lexicon or load_lexicon())
+    for step in STEPS:
+        step(doc)
+    sentences, matcher, lexicon = doc.sentences, doc.matcher, doc.lexicon
     clusters = cluster_mentions(sentences, matcher, lexicon)
     events = []
     for cluster in clusters:
