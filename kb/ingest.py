@@ -254,7 +254,7 @@ def _date_fields(when: ResolvedDate | None, source: DateSource | None) -> dict:
         "precision": when.precision,
         "modifier": when.modifier,
         "date_value": when.value,
-        "date_text": when.text,
+        "date_text": when.text or None,
         "year_inferred": when.year_inferred,
         "year_inference_reason": None,
     }

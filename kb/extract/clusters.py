@@ -11,13 +11,15 @@ same story (no other event, no other actor), and last, for a follow-up («всл
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from kb.dates import ResolvedDate
+from kb.dates import Anchor, Precision, ResolvedDate
 from kb.extract.matcher import MODEL, EntityMatcher, EntityRef
 from kb.extract.document import Sentence
+from kb.extract.temporal import free_dates
 from kb.extract.mentions import Mention, find_mentions, is_principal, participant_mentions, participants_of
 from kb.lexicon import Lexicon
-from kb.models import EventKind, OrganizationKind
+from kb.models import DateSource, EventKind, OrganizationKind
 from kb.names import is_future_tense
 
 # How far from a mention the story around it may supply the event's date.
@@ -28,6 +30,8 @@ PRECEDING_SENTENCES = 1
 LEAD_SENTENCES = 4
 # How many sentences back a partnership told without its parties looks for them.
 LOOK_BACK_FOR_PARTIES = 2
+# How long after the lead's date an article may come out and the date still be the news's day.
+NEWS_DAYS = timedelta(days=7)
 FOLLOW_ON_CUES = frozenset({"вслед", "следом", "одновременно", "позднее", "затем"})
 
 
@@ -38,6 +42,7 @@ class Cluster:
     date: ResolvedDate | None = None
     date_sentence: Sentence | None = None
     dated_by_lead: bool = False  # the date is the story's, not told with the event
+    date_source: DateSource | None = None
     platforms: list[int] = field(default_factory=list)
 
     def participants(self, matcher: EntityMatcher) -> set[EntityRef]:
@@ -72,7 +77,7 @@ def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon:
             clusters.append(home)
         home.mentions.append(mention)
         if home.date is None and when is not None:
-            home.date, home.date_sentence = when, mention.sentence
+            home.date, home.date_sentence, home.date_source = when, mention.sentence, DateSource.text
     _fold_releases_into_papers(clusters, matcher)
     _fold_announcements_into_releases(clusters, matcher)
     _date_promises_by_release(clusters, matcher)
@@ -176,6 +181,7 @@ def _fold_announcements_into_releases(clusters: list[Cluster], matcher: EntityMa
                 release.mentions.extend(announcement.mentions)
                 if release.date is None:
                     release.date, release.date_sentence = announcement.date, announcement.date_sentence
+                    release.date_source = announcement.date_source
                 clusters.remove(announcement)
                 break
 
@@ -203,6 +209,7 @@ def _date_promises_by_release(clusters: list[Cluster], matcher: EntityMatcher) -
         )
         if release is not None:
             promise.date, promise.date_sentence = release.date, release.date_sentence
+            promise.date_source = DateSource.story
 
 
 def _fold_headline_into_body(clusters: list[Cluster]) -> None:
@@ -218,46 +225,95 @@ def _fold_headline_into_body(clusters: list[Cluster]) -> None:
 # --- step 5: the date from the story around the mentions ---------------------------------------
 
 
-def date_from_story(cluster: Cluster, sentences: list[Sentence], matcher: EntityMatcher) -> None:
+def date_from_story(cluster: Cluster, sentences: list[Sentence], matcher: EntityMatcher, published: date | None) -> None:
     by_index = {s.index: s for s in sentences}
     own = cluster.participants(matcher)
-    for sentence in cluster.sentences():
-        if sentence.dates:
-            # The mention's own sentence dates it, even when the date sits in another clause.
-            cluster.date, cluster.date_sentence = sentence.dates[0], sentence
-            return
+    # «… объявили о партнёрстве, а Meta в тот же день выпустила Llama 2»: the day named before.
+    for mention in cluster.mentions:
+        if _same_day(mention.sentence.tokens[mention.first : mention.last + 1]):
+            earlier = _date_before(mention, sentences)
+            if earlier is not None:
+                cluster.date, cluster.date_sentence = earlier
+                cluster.date_source = DateSource.story
+                return
     for sentence in cluster.sentences():
         following = [by_index.get(sentence.index + k) for k in range(1, FOLLOWING_SENTENCES + 1)]
         preceding = [by_index.get(sentence.index - k) for k in range(1, PRECEDING_SENTENCES + 1)]
-        for neighbour in [*_while_on_story(following, cluster.kind, own, matcher), *_while_on_story(preceding, cluster.kind, own, matcher)]:
+        neighbours = [*_while_on_story(following, cluster.kind, own, matcher), *_while_on_story(preceding, cluster.kind, own, matcher)]
+        # A sentence of the event's own mentions has had its dates weighed already.
+        for neighbour in [n for n in neighbours if n not in cluster.sentences()]:
             cluster.platforms.extend(
                 m.entity.id
                 for m in neighbour.entities
                 if m.entity.is_organization and matcher.org_kinds.get(m.entity.id) is OrganizationKind.platform
             )
             # «Интеграция появится позднее в этом году»: the date of a plan, not of the event.
-            if neighbour.dates and not any(is_future_tense(t.text) for t in neighbour.tokens):
-                cluster.date, cluster.date_sentence = neighbour.dates[0], neighbour
+            dates = free_dates(neighbour)
+            if dates and not any(is_future_tense(t.text) for t in neighbour.tokens):
+                cluster.date, cluster.date_sentence = dates[0], neighbour
+                cluster.date_source = DateSource.story
                 return
     if all(m.still_to_come for m in cluster.mentions):
         return  # a promise is dated by the release it belongs to, or not at all
-    # A follow-up told without a date of its own («вслед за ним», «одновременно»)
-    # happens on the day of the story's lead, the first date the article gives.
     body = [s for s in cluster.sentences() if not s.is_headline]
-    lead = next((s for s in sentences if s.dates and not s.is_headline), None)
-    # So does the story the headline announces, when the body tells it without a date.
+    # The story the headline announces, told without a date; a personnel change told without
+    # one (one day's reshuffle is told as one story); what the first paragraphs tell (the news;
+    # background comes later); a follow-up («вслед за ним», «одновременно»).
     headline = any(s.is_headline for s in cluster.sentences())
-    # And a personnel change told without a date: one day's reshuffle is told as one story.
     personnel = cluster.kind is EventKind.personnel
-    # The first paragraphs of a news item tell its story; background comes later.
     early = bool(body) and max(s.index for s in body) < LEAD_SENTENCES
-    if lead is not None and (headline or personnel or early or any(s.index > lead.index and _follows_on(s) for s in body)):
+    lead = next((s for s in sentences if s.dates and not s.is_headline), None)
+    follow_up = lead is not None and any(s.index > lead.index and _follows_on(s) for s in body)
+    if not (headline or personnel or early or follow_up):
+        return
+    # They happened on the story's day: the lead's date when it is the news's (the article
+    # came out within days of it, or has no date to tell), else the publication date.
+    if lead is not None and (follow_up or _is_news_day(lead.dates[0], published)):
         cluster.date, cluster.date_sentence, cluster.dated_by_lead = lead.dates[0], lead, True
+        cluster.date_source = DateSource.story
+    elif published is not None:
+        cluster.date, cluster.date_source = publication_date(published), DateSource.publication
+
+
+def _is_news_day(when: ResolvedDate, published: date | None) -> bool:
+    if published is None:
+        return True
+    return when.end is not None and timedelta(0) <= published - when.end <= NEWS_DAYS
+
+
+def publication_date(published: date) -> ResolvedDate:
+    """The publication day as the date of an event the article tells without one."""
+    return ResolvedDate(
+        text="", span=(0, 0), start=published, end=published, precision=Precision.day, modifier=None,
+        value=published.isoformat(), year_inferred=False, anchor=Anchor.publication,
+    )
 
 
 def _follows_on(sentence: Sentence) -> bool:
-    lemmas = [t.lemma for t in sentence.tokens]
+    return _follows_on_tokens(sentence.tokens)
+
+
+def _follows_on_tokens(tokens: list) -> bool:
+    lemmas = [t.lemma for t in tokens]
     return bool(FOLLOW_ON_CUES & set(lemmas)) or any(a == "тот" and b == "же" for a, b in zip(lemmas, lemmas[1:]))
+
+
+def _same_day(tokens: list) -> bool:
+    """«в тот же день», «в этот же день»."""
+    lemmas = [t.lemma for t in tokens]
+    return any(a in ("тот", "этот") and b == "же" and c == "день" for a, b, c in zip(lemmas, lemmas[1:], lemmas[2:]))
+
+
+def _date_before(mention: Mention, sentences: list[Sentence]) -> tuple[ResolvedDate, Sentence] | None:
+    """The last day written before a mention's clause: in its sentence, else in the body before it."""
+    clause_start = mention.sentence.tokens[mention.first].start
+    candidates = [(d, mention.sentence) for d in mention.sentence.dates if d.span[0] < clause_start]
+    if not mention.sentence.is_headline:
+        candidates = [
+            (d, s) for s in sentences if not s.is_headline and s.index < mention.sentence.index for d in s.dates
+        ] + candidates
+    days = [(d, s) for d, s in candidates if d.precision is Precision.day]
+    return days[-1] if days else None
 
 
 def _while_on_story(

@@ -60,6 +60,7 @@ class Sentence:
     dates: list[ResolvedDate] = field(default_factory=list)
     comparison_from: int = 0  # word index of the first comparison cue, or len(tokens)
     cites_source: bool = False  # «как сообщает …», «по данным …»
+    subordinate: list[tuple[int, int]] = field(default_factory=list)  # word ranges of subordinate clauses
 
     @property
     def is_headline(self) -> bool:

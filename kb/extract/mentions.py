@@ -15,9 +15,11 @@ from datetime import date
 
 from kb.dates import Anchor, ResolvedDate, find_dates, interval_for_value
 from kb.lexicon import Lexicon, Trigger
+from kb.extract.clauses import clause_of, clause_scopes, coordinate_clauses, in_foreign_segment
 from kb.extract.document import Document, Sentence
 from kb.extract.kinds import MODEL_NOUNS, second_look
 from kb.extract.matcher import EntityMatcher, EntityMention, EntityRef
+from kb.extract.temporal import dates_of_trigger
 from kb.models import EventKind, OrganizationKind
 from kb.names import Token, tokenize
 
@@ -40,8 +42,6 @@ SUBJECT_PRONOUNS = frozenset({"он", "она"})
 PERSON_PRONOUNS = frozenset({"он", "она", "его", "ее", "ему", "ей", "него", "нее", "ним", "ней", "нем"})
 # Tokens before a trigger in which «не» negates it («не планирует выпускать»).
 NEGATION_WINDOW = 3
-# Words that open a new clause after a comma («…, а Meta выпустила …»).
-_CLAUSE_OPENERS = {"а", "но", "однако", "и", "который", "что", "когда", "причем", "тогда"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class Mention:
             m
             for m in participant_mentions(self.sentence, matcher)
             if self.first <= m.first_token <= self.last
+            and not in_foreign_segment(self.sentence, m.first_token, self.trigger.token_index)
             # «в знак солидарности с Альтманом», «вслед за ним»: a companion, not the one who moves.
             and not (self.kind is EventKind.personnel and m.entity.is_person and (self.pronoun_subject or _aside(tokens, m)))
         ]
@@ -76,9 +77,8 @@ class Mention:
         return {m.entity for m in self.entities(matcher)}
 
     def dates(self) -> list[ResolvedDate]:
-        tokens = self.sentence.tokens
-        start, end = tokens[self.first].start, tokens[self.last].end
-        return [d for d in self.sentence.dates if start <= d.span[0] < end]
+        """The dates of the trigger's own clause (``kb.extract.temporal``)."""
+        return dates_of_trigger(self.sentence, self.trigger.token_index, self.first, self.last)
 
 
 def _aside(tokens: list[Token], person: EntityMention) -> bool:
@@ -190,22 +190,22 @@ def find_mentions(
     # «объявила о партнёрстве» is the partnership itself, not a separate announcement.
     if len(kinds) > 1:
         triggers = [t for t in triggers if t.kind is not EventKind.announcement]
-    clauses = _clauses(sentence)
+    clauses = coordinate_clauses(sentence)
     kept: list[Trigger] = []
     for trigger in triggers:
-        clause = _clause_of(clauses, trigger)
-        if not any(k.kind is trigger.kind and _clause_of(clauses, k) == clause for k in kept):
+        clause = clause_of(clauses, trigger.token_index)
+        if not any(k.kind is trigger.kind and clause_of(clauses, k.token_index) == clause for k in kept):
             kept.append(trigger)
     if not kept:
         return []
     if len({k.kind for k in kept}) == 1 and kept[0].kind is not EventKind.personnel:
         kept = kept[:1]  # several words for one event («выпустила … релиз»)
     last = len(sentence.tokens) - 1
-    scopes = {kept[0]: (0, last)} if len(kept) == 1 else _clause_scopes(clauses, kept)
+    scopes = {kept[0]: (0, last)} if len(kept) == 1 else clause_scopes(clauses, kept)
     mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in kept]
     mentions = [m for m in mentions if not any(t.lemma in lexicon.plan for t in sentence.tokens[m.first : m.last + 1])]
     mentions = [m for m in mentions if not _is_circumstance(m, lexicon) and not _is_running_total(m, lexicon)]
-    mentions = [second_look(m, clauses[_clause_of(clauses, m.trigger)], lexicon, matcher) for m in mentions]
+    mentions = [second_look(m, clauses[clause_of(clauses, m.trigger.token_index)], lexicon, matcher) for m in mentions]
     mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
     mentions = [_with_lead_actors(m, lead_actors, matcher) for m in mentions]
     return [m for m in mentions if _has_principal(m, matcher)]
@@ -232,8 +232,8 @@ def _with_pronoun_person(mention: Mention, previous: list[Sentence], matcher: En
     verb = mention.trigger.token_index
     # «Он займёт пост … и будет подчиняться Сатье Наделле»: «он» before the verb is the one who
     # moves; the people named after it are whom he meets there.
-    clauses = _clauses(mention.sentence)
-    clause_start = clauses[_clause_of(clauses, mention.trigger)][0]
+    clauses = coordinate_clauses(mention.sentence)
+    clause_start = clauses[clause_of(clauses, mention.trigger.token_index)][0]
     pronoun_subject = any(t.key in SUBJECT_PRONOUNS for t in mention.sentence.tokens[max(mention.first, clause_start) : verb])
     if named and not (pronoun_subject and all(m.first_token > verb for m in named)):
         return mention
@@ -278,37 +278,3 @@ def _is_running_total(mention: Mention, lexicon: Lexicon) -> bool:
 def _is_negated(sentence: Sentence, trigger: Trigger, lexicon: Lexicon) -> bool:
     window = sentence.tokens[max(0, trigger.token_index - NEGATION_WINDOW) : trigger.token_index]
     return any(t.lemma in lexicon.negation for t in window)
-
-
-def _clauses(sentence: Sentence) -> list[tuple[int, int]]:
-    """Token ranges [first, last] of a sentence's clauses."""
-    tokens = sentence.tokens
-    bounds = [0] + [
-        i
-        for i in range(1, len(tokens))
-        if any(mark in sentence.gaps[i] for mark in ";—–:") or ("," in sentence.gaps[i] and tokens[i].lemma in _CLAUSE_OPENERS)
-    ]
-    # «… перешёл ещё один сооснователь — Джон Шульман»: a name alone after the last dash is
-    # the one the clause before it speaks of.
-    if len(bounds) > 1 and any(m.first_token == bounds[-1] and m.last_token == len(tokens) - 1 for m in sentence.entities):
-        bounds.pop()
-    return list(zip(bounds, [b - 1 for b in bounds[1:]] + [len(tokens) - 1]))
-
-
-def _clause_of(clauses: list[tuple[int, int]], trigger: Trigger) -> int:
-    return next(i for i, (first, last) in enumerate(clauses) if first <= trigger.token_index <= last)
-
-
-def _clause_scopes(clauses: list[tuple[int, int]], triggers: list[Trigger]) -> dict[Trigger, tuple[int, int]]:
-    """Token ranges of each trigger's clauses; a clause without a trigger joins the one before it."""
-    homes = {trigger: _clause_of(clauses, trigger) for trigger in triggers}
-    with_trigger = [i in homes.values() for i in range(len(clauses))]
-    anchors = []
-    for i in range(len(clauses)):
-        preceding = [j for j in range(i, -1, -1) if with_trigger[j]]
-        anchors.append(preceding[0] if preceding else with_trigger.index(True))
-    scopes = {}
-    for trigger, home in homes.items():
-        owned = [clauses[i] for i in range(len(clauses)) if anchors[i] == home]
-        scopes[trigger] = (owned[0][0], owned[-1][1])
-    return scopes

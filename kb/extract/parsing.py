@@ -82,7 +82,7 @@ def parse_sentences(doc: Document) -> None:
     """Tag every word's part of speech and features, and parse each sentence's dependencies.
 
     The parser sees punctuation (it was trained with it); the sentences keep only words, with
-    heads renumbered among them. A word headed by punctuation (a parser's slip) becomes a root.
+    heads renumbered among them. A word headed by punctuation (a parser's slip) takes the head above it.
     """
     if not doc.sentences:
         return
@@ -100,6 +100,10 @@ def _drop_punctuation(sentence: Sentence, source: str) -> None:
     position = {old: new for new, old in enumerate(kept)}
     words = [sentence.tokens[old] for old in kept]
     for word in words:
-        word.head = position.get(word.head, -1)
+        head, seen = word.head, set()
+        while head >= 0 and head not in position and head not in seen:  # a word under punctuation: the head above it
+            seen.add(head)
+            head = sentence.tokens[head].head
+        word.head = position.get(head, -1)
     sentence.tokens = words
     sentence.gaps = [""] + [source[a.end : b.start] for a, b in zip(words, words[1:])]

@@ -19,6 +19,7 @@ from kb.dates import ResolvedDate
 from kb.extract.clusters import Cluster, cluster_mentions, date_from_story
 from kb.extract.matcher import EntityMatcher, EntityMention, NewEntity
 from kb.extract.kinds import is_hosting_place
+from kb.extract.clauses import mark_subordinate_clauses
 from kb.extract.document import Document, Sentence
 from kb.extract.mentions import MODEL_EVENTS, Mention, annotate_sentences, is_media, participants_of
 from kb.extract.parsing import parse_sentences, split_sentences
@@ -33,6 +34,7 @@ from kb.extract.titles import event_title
 HEDGED = 0.5  # «по слухам», «якобы»
 UNDATED = 0.6  # only the headline reports it; dated by the publication
 DATED_BY_STORY = 0.9  # the date comes from a neighbouring sentence
+DATED_BY_PUBLICATION = 0.8  # told without a date: it happened when the article came out
 
 
 @dataclass
@@ -67,7 +69,7 @@ def learn_names(doc: Document) -> None:
 
 
 # The steps, in order; each takes the document and adds one layer.
-STEPS = (split_sentences, parse_sentences, learn_names, annotate_sentences)
+STEPS = (split_sentences, parse_sentences, mark_subordinate_clauses, learn_names, annotate_sentences)
 
 
 def extract_events(
@@ -86,7 +88,7 @@ def extract_events(
     events = []
     for cluster in clusters:
         if cluster.date is None:
-            date_from_story(cluster, sentences, matcher)
+            date_from_story(cluster, sentences, matcher, doc.published)
         if cluster.date is None and not any(s.is_headline for s in cluster.sentences()):
             continue
         event = _to_event(cluster, sentences, matcher, lexicon)
@@ -149,24 +151,19 @@ def _to_event(cluster: Cluster, sentences: list[Sentence], matcher: EntityMatche
         quote_end=evidence.end,
         people=people,
         confidence=_confidence(cluster, lexicon),
-        date_source=_date_source(cluster),
+        date_source=cluster.date_source,
         new_entities=[e for ref, e in matcher.new_entities.items() if (ref.type, ref.id) in used],
     )
 
 
-def _date_source(cluster: Cluster) -> DateSource | None:
-    if cluster.date is None:
-        return None
-    told_with_it = cluster.date_sentence in cluster.sentences() and not cluster.dated_by_lead
-    return DateSource.text if told_with_it else DateSource.story
-
-
 def _confidence(cluster: Cluster, lexicon: Lexicon) -> float:
-    """How sure the report is: hedged, undated or dated from the story around it count less."""
+    """How sure the report is: hedged, undated, dated by publication or from the story around it count less."""
     if any(t.lemma in lexicon.hedge for s in cluster.sentences() for t in s.tokens):
         return HEDGED
     if cluster.date is None:
         return UNDATED
+    if cluster.date_source is DateSource.publication:
+        return DATED_BY_PUBLICATION
     if cluster.date_sentence is not None and cluster.date_sentence not in cluster.sentences():
         return DATED_BY_STORY
     return 1.0
