@@ -28,11 +28,14 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import lxml.etree
+import lxml.html
 import trafilatura
 import yaml
 from pydantic import ValidationError
 
 from kb.models import Article, ArticleCreate
+from kb.page_text import page_dateline, read_page_text, story_lines
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 MAX_ARTICLE_BYTES_VARIABLE = "KB_MAX_ARTICLE_BYTES"
@@ -212,14 +215,14 @@ def _clean_text(path: Path, content: str) -> str:
 
 
 def _parse_plain(path: Path, content: str) -> ArticleCreate:
-    lines = content.strip().split("\n", 1)
-    title = lines[0].strip()
-    body = lines[1].strip() if len(lines) > 1 else ""
-    if not title:
+    if content.startswith("---\n"):
+        return _parse_markdown(path, content)  # a .txt that opens with front matter, as a .md does
+    if not content.strip():
         raise ArticleFileError(path, "empty file")
-    if not body:
+    page = read_page_text(content)
+    if not page.body:
         raise ArticleFileError(path, "line 2: no body after the headline")
-    return _article(path, title=title, text=body)
+    return _article(path, title=page.title, text=page.body, published=_published(path, page.published, "dateline"))
 
 
 def _parse_html(path: Path, content: str) -> ArticleCreate:
@@ -233,7 +236,7 @@ def _parse_html(path: Path, content: str) -> ArticleCreate:
         favor_precision=True,
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
-    text = (document.text or "").strip() if document is not None else ""
+    text = "\n".join(story_lines((document.text or "").split("\n"))) if document is not None else ""
     if not text:
         raise ArticleFileError(path, "no article text found in the HTML page")
     title = (document.title or "").strip()
@@ -244,14 +247,30 @@ def _parse_html(path: Path, content: str) -> ArticleCreate:
         title, text = first_line.strip(), rest.strip()
     if not text:
         raise ArticleFileError(path, "the HTML page has a headline but no body text")
+    # A date the page only shows as text («3 августа 2024, 11:45» under the headline).
+    published = document.date or page_dateline(_visible_lines(content), title)
     return _article(
         path,
         title=title,
         text=text,
         url=document.url,
         source=document.sitename,
-        published=_published(path, document.date, "publication date"),
+        published=_published(path, published, "publication date"),
     )
+
+
+def _visible_lines(content: str) -> list[str]:
+    """A page's text pieces in document order, each element's text and tail apart."""
+    try:
+        root = lxml.html.fromstring(content)
+    except (lxml.etree.ParserError, ValueError):
+        return []
+    pieces = []
+    for element in root.iter():
+        if element.tag in ("script", "style") or not isinstance(element.tag, str):
+            continue
+        pieces.extend(piece.strip() for piece in (element.text, element.tail) if piece and piece.strip())
+    return pieces
 
 
 def _parse_markdown(path: Path, content: str) -> ArticleCreate:
@@ -272,7 +291,7 @@ def _parse_markdown(path: Path, content: str) -> ArticleCreate:
         raise ArticleFileError(path, "front matter is nested too deeply") from None
     if not isinstance(meta, dict):
         raise ArticleFileError(path, "front matter must be a mapping of fields")
-    body = content[end + 4 :].lstrip("-").strip()
+    body = "\n".join(story_lines(content[end + 4 :].lstrip("-").strip().split("\n")))
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
         raise ArticleFileError(path, "field 'title': missing or not text")
