@@ -183,7 +183,16 @@ def evaluate(session: Session, gold: list[GoldArticle]) -> Evaluation:
 
 
 def _predicted_events(session: Session, article_id: int, names: _Names) -> list[PredictedEvent]:
-    event_ids = sorted(set(session.exec(select(Evidence.event_id).where(Evidence.article_id == article_id))))
+    """The events the article is a source of: those it reports, and those it recalls that some
+    article reports (an event known only from recollections is none the knowledge base asserts)."""
+    reported = select(Evidence.event_id).where(Evidence.background.is_(False))
+    event_ids = sorted(
+        set(
+            session.exec(
+                select(Evidence.event_id).where(Evidence.article_id == article_id, col(Evidence.event_id).in_(reported))
+            )
+        )
+    )
     events = []
     for event in session.exec(select(Event).where(col(Event.id).in_(event_ids)).order_by(Event.id)):
         organizations: dict[int, set[Role]] = {}

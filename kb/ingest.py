@@ -367,6 +367,7 @@ def _link(session: Session, event: Event, extracted: ExtractedEvent, article: Ar
                 quote=article.text[extracted.quote_start : extracted.quote_end],
                 char_start=extracted.quote_start,
                 char_end=extracted.quote_end,
+                background=extracted.background,
             )
         )
     session.add(event)

@@ -32,6 +32,7 @@ class Lexicon:
     plan: frozenset[str]
     third_party: frozenset[str]
     circumstance: frozenset[str]
+    recall: frozenset[str]
     total: frozenset[str]
     departure: frozenset[str]
 
@@ -94,6 +95,6 @@ def load_lexicon() -> Lexicon:
         words=words,
         phrases=phrases,
         receiver_first=frozenset(receiver_first),
-        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan", "third_party", "circumstance", "total")},
+        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan", "third_party", "circumstance", "total", "recall")},
         departure=frozenset(" ".join(alias_key(w) for w in p.split()) for p in data["personnel"].get("departure", [])),
     )

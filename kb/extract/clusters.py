@@ -30,6 +30,8 @@ PRECEDING_SENTENCES = 1
 LEAD_SENTENCES = 4
 # How many sentences back a partnership told without its parties looks for them.
 LOOK_BACK_FOR_PARTIES = 2
+# An event dated this long before an article's news is recalled, not reported.
+BACKGROUND_AGE = timedelta(days=30)
 # How long after the lead's date an article may come out and the date still be the news's day.
 NEWS_DAYS = timedelta(days=7)
 FOLLOW_ON_CUES = frozenset({"вслед", "следом", "одновременно", "позднее", "затем"})
@@ -55,7 +57,7 @@ class Cluster:
 # --- step 3-4: mentions and clusters ---------------------------------------------------------
 
 
-def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon) -> list[Cluster]:
+def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon, published: date | None) -> list[Cluster]:
     lead = next((s for s in sentences if not s.is_headline and _principal_orgs(s, matcher)), None)
     lead_actors = _principal_orgs(lead, matcher) if lead else []
     mentions = [
@@ -71,7 +73,7 @@ def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon:
     for mention in sorted(mentions, key=lambda m: not m.dates()):
         own_dates = mention.dates()
         when = own_dates[0] if own_dates else None
-        home = _find_cluster(clusters, mention, when, matcher, lexicon)
+        home = _find_cluster(clusters, mention, when, matcher, lexicon, published)
         if home is None:
             home = Cluster(mention.kind)
             clusters.append(home)
@@ -130,9 +132,15 @@ def _family_key(ref: EntityRef, matcher: EntityMatcher) -> EntityRef:
 
 
 def _find_cluster(
-    clusters: list[Cluster], mention: Mention, when: ResolvedDate | None, matcher: EntityMatcher, lexicon: Lexicon
+    clusters: list[Cluster],
+    mention: Mention,
+    when: ResolvedDate | None,
+    matcher: EntityMatcher,
+    lexicon: Lexicon,
+    published: date | None,
 ) -> Cluster | None:
     refs = mention.participants(matcher)
+    recalled = is_recalled(mention, lexicon)
     candidates = [
         c
         for c in clusters
@@ -140,10 +148,23 @@ def _find_cluster(
         and _shares_participant(c, refs, matcher)
         and dates_agree(c.date, when)
         and _same_direction(c.mentions[0], mention, lexicon)
+        # The news and a reminder of an earlier event of its kind are two events.
+        and all(is_recalled(m, lexicon) == recalled for m in c.mentions)
+        and not (when is None and is_long_before(c.date, published))
     ]
     # An undated mention belongs to the nearest story it shares a participant with.
     index = mention.sentence.index
     return min(candidates, key=lambda c: min(abs(s.index - index) for s in c.sentences()), default=None)
+
+
+def is_recalled(mention: Mention, lexicon: Lexicon) -> bool:
+    """Whether a mention reminds of an earlier event («Ранее Microsoft вложила …», «Напомним, …»)."""
+    return any(t.lemma in lexicon.recall for t in mention.sentence.tokens[mention.first : mention.last + 1])
+
+
+def is_long_before(when: ResolvedDate | None, news_day: date | None) -> bool:
+    """Whether a date lies so long before an article's news that the article can only recall it."""
+    return when is not None and when.end is not None and news_day is not None and when.end < news_day - BACKGROUND_AGE
 
 
 def _same_direction(a: Mention, b: Mention, lexicon: Lexicon) -> bool:

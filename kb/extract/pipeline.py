@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from kb.dates import ResolvedDate
-from kb.extract.clusters import Cluster, cluster_mentions, date_from_story
+from kb.extract.clusters import Cluster, cluster_mentions, date_from_story, is_long_before, is_recalled
 from kb.extract.matcher import EntityMatcher, EntityMention, NewEntity
 from kb.extract.kinds import is_hosting_place
 from kb.extract.clauses import mark_subordinate_clauses
@@ -35,6 +35,7 @@ HEDGED = 0.5  # «по слухам», «якобы»
 UNDATED = 0.6  # only the headline reports it; dated by the publication
 DATED_BY_STORY = 0.9  # the date comes from a neighbouring sentence
 DATED_BY_PUBLICATION = 0.8  # told without a date: it happened when the article came out
+BACKGROUND = 0.3  # recalled in passing: the article is no source that it happened
 
 
 @dataclass
@@ -55,6 +56,7 @@ class ExtractedEvent:
     people: list[int] = field(default_factory=list)
     confidence: float = 1.0
     date_source: DateSource | None = None
+    background: bool = False  # recalled in passing («Маск покинул совет в 2018 году»), not reported
     new_entities: list[NewEntity] = field(default_factory=list)
 
 
@@ -84,17 +86,40 @@ def extract_events(
     for step in STEPS:
         step(doc)
     sentences, matcher, lexicon = doc.sentences, doc.matcher, doc.lexicon
-    clusters = cluster_mentions(sentences, matcher, lexicon)
-    events = []
+    clusters = cluster_mentions(sentences, matcher, lexicon, doc.published)
     for cluster in clusters:
         if cluster.date is None:
             date_from_story(cluster, sentences, matcher, doc.published)
+    news_day = doc.published or _latest_event_day(clusters)
+    events = []
+    for cluster in clusters:
         if cluster.date is None and not any(s.is_headline for s in cluster.sentences()):
             continue
         event = _to_event(cluster, sentences, matcher, lexicon)
         if event is not None:
+            if _is_background(cluster, news_day, lexicon):
+                event.background, event.confidence = True, BACKGROUND
             events.append(event)
     return events
+
+
+def _latest_event_day(clusters: list[Cluster]) -> date | None:
+    """An undated article's news day: the latest day its events are told with (a plan's date,
+    «вступят в силу 15 августа», is none)."""
+    ends = [
+        c.date.end
+        for c in clusters
+        if c.date is not None and c.date.end is not None and not c.date.year_inferred and not all(m.still_to_come for m in c.mentions)
+    ]
+    return max(ends, default=None)
+
+
+def _is_background(cluster: Cluster, news_day: date | None, lexicon: Lexicon) -> bool:
+    """Whether the article recalls the event rather than reports it: dated well before its news
+    («в 2018 году Маск покинул совет»), or told as a reminder («ранее», «напомним»)."""
+    if any(s.is_headline for s in cluster.sentences()):
+        return False
+    return is_long_before(cluster.date, news_day) or all(is_recalled(m, lexicon) for m in cluster.mentions)
 
 
 # --- step 4: roles, title, evidence, confidence --------------------------------------------------
