@@ -35,25 +35,37 @@ class Lexicon:
     recall: frozenset[str]
     total: frozenset[str]
     departure: frozenset[str]
+    investors_only: frozenset[str]
 
     def triggers(self, tokens: list[Token]) -> list[Trigger]:
-        """Event triggers among a sentence's tokens, longest phrase first, in order."""
+        """Event triggers among a sentence's tokens, longest phrase first, in order.
+
+        A phrase's words stand in a row (a short gap allowed) or, when the tokens carry a
+        dependency parse (``head``), hang together in it wherever they stand («заключила с
+        Character.AI неэксклюзивное соглашение»).
+        """
         found: list[Trigger] = []
         lemmas = [t.lemma for t in tokens]
+        heads = [getattr(t, "head", -1) for t in tokens]
+        taken: set[int] = set()
         i = 0
         while i < len(lemmas):
+            if i in taken:
+                i += 1
+                continue
             for phrase, kind in self.phrases.items():
-                end = _phrase_end(lemmas, i, phrase)
-                if end is not None:
+                words = _phrase_words(lemmas, heads, i, phrase)
+                if words is not None:
                     joined = " ".join(phrase)
                     found.append(Trigger(kind, i, joined, joined in self.receiver_first))
-                    i = end
+                    taken.update(words)
                     break
             else:
                 kind = self.words.get(lemmas[i])
-                if kind is not None:
+                # «представляет собой»: is, not presents.
+                if kind is not None and not (i + 1 < len(lemmas) and lemmas[i + 1] == "себя"):
                     found.append(Trigger(kind, i, lemmas[i], lemmas[i] in self.receiver_first))
-                i += 1
+            i += 1
         return found
 
 
@@ -61,10 +73,15 @@ class Lexicon:
 PHRASE_GAP = 1
 
 
-def _phrase_end(lemmas: list[str], i: int, phrase: tuple[str, ...]) -> int | None:
-    """Where ``phrase`` ends when it starts at ``i``, allowing a short gap inside it; None if it does not."""
+def _phrase_words(lemmas: list[str], heads: list[int], i: int, phrase: tuple[str, ...]) -> list[int] | None:
+    """The word indices of ``phrase`` when it starts at ``i``; None if it does not."""
     if lemmas[i] != phrase[0]:
         return None
+    return _phrase_in_a_row(lemmas, i, phrase) or _phrase_in_the_tree(lemmas, heads, i, phrase)
+
+
+def _phrase_in_a_row(lemmas: list[str], i: int, phrase: tuple[str, ...]) -> list[int] | None:
+    words = [i]
     position = i + 1
     for word in phrase[1:]:
         while position < len(lemmas) and lemmas[position].isdigit():
@@ -72,8 +89,19 @@ def _phrase_end(lemmas: list[str], i: int, phrase: tuple[str, ...]) -> int | Non
         window = lemmas[position : position + PHRASE_GAP + 1]
         if word not in window:
             return None
-        position += window.index(word) + 1
-    return position
+        position += window.index(word)
+        words.append(position)
+        position += 1
+    return words
+
+
+def _phrase_in_the_tree(lemmas: list[str], heads: list[int], i: int, phrase: tuple[str, ...]) -> list[int] | None:
+    """A two-word phrase whose second word depends on the first («заключила … соглашение») or
+    the first on the second («соглашение … заключено»): head and dependent, however far apart."""
+    if len(phrase) != 2 or heads[i] == -1 and not any(h == i for h in heads):
+        return None
+    linked = [j for j in range(len(lemmas)) if lemmas[j] == phrase[1] and (heads[j] == i or heads[i] == j)]
+    return [i, linked[0]] if linked else None
 
 
 @lru_cache(maxsize=1)
@@ -97,4 +125,5 @@ def load_lexicon() -> Lexicon:
         receiver_first=frozenset(receiver_first),
         **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan", "third_party", "circumstance", "total", "recall")},
         departure=frozenset(" ".join(alias_key(w) for w in p.split()) for p in data["personnel"].get("departure", [])),
+        investors_only=frozenset(" ".join(alias_key(w) for w in p.split()) for p in data["investment"].get("investors_only", [])),
     )

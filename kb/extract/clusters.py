@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from kb.dates import Anchor, Precision, ResolvedDate
 from kb.extract.matcher import MODEL, EntityMatcher, EntityRef
 from kb.extract.document import Sentence
+from kb.extract.clauses import in_foreign_segment
 from kb.extract.temporal import free_dates
 from kb.extract.mentions import Mention, find_mentions, is_principal, participant_mentions, participants_of
 from kb.lexicon import Lexicon
@@ -30,6 +31,9 @@ PRECEDING_SENTENCES = 1
 LEAD_SENTENCES = 4
 # How many sentences back a partnership told without its parties looks for them.
 LOOK_BACK_FOR_PARTIES = 2
+# Deals a story names again by their noun («раунд», «сделка», «иск»), and how soon after.
+RETOLD_KINDS = frozenset({EventKind.investment, EventKind.acquisition, EventKind.lawsuit})
+RETOLD_WITHIN = 2
 # An event dated this long before an article's news is recalled, not reported.
 BACKGROUND_AGE = timedelta(days=30)
 # How long after the lead's date an article may come out and the date still be the news's day.
@@ -154,12 +158,39 @@ def _find_cluster(
     ]
     # An undated mention belongs to the nearest story it shares a participant with.
     index = mention.sentence.index
-    return min(candidates, key=lambda c: min(abs(s.index - index) for s in c.sentences()), default=None)
+    nearest = min(candidates, key=lambda c: min(abs(s.index - index) for s in c.sentences()), default=None)
+    return nearest or _story_told_just_before(clusters, mention, when, published)
+
+
+def _story_told_just_before(
+    clusters: list[Cluster], mention: Mention, when: ResolvedDate | None, published: date | None
+) -> Cluster | None:
+    """«… привлекла 385 млн евро. Раунд возглавил фонд Andreessen Horowitz»: a deal named again
+    without its principal, right after a deal of its kind, is that deal."""
+    if mention.kind not in RETOLD_KINDS or mention.sentence.is_headline:
+        return None
+    index = mention.sentence.index
+    return next(
+        (
+            c
+            for c in reversed(clusters)
+            if c.kind is mention.kind
+            and dates_agree(c.date, when)
+            and any(0 < index - s.index <= RETOLD_WITHIN for s in c.sentences() if not s.is_headline)
+        ),
+        None,
+    )
 
 
 def is_recalled(mention: Mention, lexicon: Lexicon) -> bool:
-    """Whether a mention reminds of an earlier event («Ранее Microsoft вложила …», «Напомним, …»)."""
-    return any(t.lemma in lexicon.recall for t in mention.sentence.tokens[mention.first : mention.last + 1])
+    """Whether a mention reminds of an earlier event («Ранее Microsoft вложила …», «Напомним, …»):
+    a reminder word of the trigger's own clause, before it (not «…, с помощью которого
+    исследователи ранее установили рекорды» after it)."""
+    sentence, trigger = mention.sentence, mention.trigger.token_index
+    return any(
+        sentence.tokens[i].lemma in lexicon.recall and not in_foreign_segment(sentence, i, trigger)
+        for i in range(mention.first, trigger)
+    )
 
 
 def is_long_before(when: ResolvedDate | None, news_day: date | None) -> bool:

@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
-from kb.dates import Anchor, ResolvedDate, find_dates, interval_for_value
+from kb.dates import Anchor, ResolvedDate, find_dates, interval_for_value, named_weekday
 from kb.lexicon import Lexicon, Trigger
+from kb.extract.arguments import describes_a_thing, person_cannot_move
 from kb.extract.clauses import clause_of, clause_scopes, coordinate_clauses, in_foreign_segment
-from kb.extract.document import Document, Sentence
+from kb.extract.document import Document, Sentence, Word
 from kb.extract.kinds import MODEL_NOUNS, second_look
 from kb.extract.matcher import EntityMatcher, EntityMention, EntityRef
 from kb.extract.temporal import dates_of_trigger
@@ -40,6 +41,8 @@ SPEECH_VERBS = frozenset({"сообщить", "написать", "заявит�
 CIRCUMSTANCE_WINDOW = 2
 SUBJECT_PRONOUNS = frozenset({"он", "она"})
 PERSON_PRONOUNS = frozenset({"он", "она", "его", "ее", "ему", "ей", "него", "нее", "ним", "ней", "нем"})
+# How many years around an undated article's latest full date a year-less date may fall in.
+YEARS_AROUND = 3
 # Tokens before a trigger in which «не» negates it («не планирует выпускать»).
 NEGATION_WINDOW = 3
 
@@ -106,11 +109,17 @@ def annotate_sentences(doc: Document) -> None:
         sentence.cites_source = any(t.lemma in doc.lexicon.reporting for t in sentence.tokens)
 
 
-def _comparison_start(tokens: list[Token], cues: frozenset[str]) -> int:
-    """The first comparison cue's index, or len(tokens). «перешёл к конкуренту»: a cue after
-    «к» is where someone goes, not what something is compared with."""
+def _comparison_start(tokens: list[Word], cues: frozenset[str]) -> int:
+    """The first comparison cue's index, or len(tokens): a cue word, or an adjective in the
+    comparative («крупнее Llama 2»). «перешёл к конкуренту»: a cue after «к» is where someone
+    goes, not what something is compared with."""
     return next(
-        (i for i, t in enumerate(tokens) if t.lemma in cues and not (i > 0 and tokens[i - 1].lemma == "к")), len(tokens)
+        (
+            i
+            for i, t in enumerate(tokens)
+            if (t.lemma in cues or (t.pos == "ADJ" and t.feats.get("Degree") == "Cmp")) and not (i > 0 and tokens[i - 1].lemma == "к")
+        ),
+        len(tokens),
     )
 
 
@@ -125,20 +134,33 @@ def _outside_direct_speech(dates: list[ResolvedDate], text: str) -> list[Resolve
 
 
 def _years_from_the_article(dates: list[ResolvedDate]) -> list[ResolvedDate]:
-    """An undated article's year-less dates («13 июля») take the year of its nearest full date
-    («вступят в силу 15 августа 2023 года»), before or after them."""
-    full = [d for d in dates if d.start is not None]
-    completed = []
-    for when in dates:
-        if when.start is None and when.value.startswith("XXXX") and full:
-            nearest = min(full, key=lambda d: abs(d.span[0] - when.span[0]))
-            value = f"{nearest.start.year}{when.value[4:]}"
-            interval = interval_for_value(value, when.modifier)
-            if interval is not None:
-                start, end, _ = interval
-                when = replace(when, start=start, end=end, value=value, year_inferred=True, anchor=Anchor.previous_mention)
-        completed.append(when)
-    return completed
+    """An undated article's year-less dates («13 июля») in the first year that does not put them
+    before its latest full date: news is told after the background it recalls
+    («в декабре 2024 года стартап привлёк … 28 марта xAI купила X» is 2025). With a weekday
+    («в среду, 6 декабря»), the nearest year to that in which the weekday fits."""
+    full = [d.end for d in dates if d.start is not None and d.end is not None]
+    if not full:
+        return dates
+    latest = max(full)
+    return [_in_year_after(when, latest) if when.start is None and when.value.startswith("XXXX") else when for when in dates]
+
+
+def _in_year_after(when: ResolvedDate, latest: date) -> ResolvedDate:
+    intervals = {
+        year: interval
+        for year in range(latest.year - YEARS_AROUND, latest.year + YEARS_AROUND + 1)
+        if (interval := interval_for_value(f"{year}{when.value[4:]}", when.modifier)) is not None
+    }
+    after = [year for year, (start, _, _) in intervals.items() if start >= latest]
+    if not after:
+        return when
+    year = min(after)
+    weekday = named_weekday(when.text)
+    if weekday is not None and intervals[year][0] == intervals[year][1]:
+        fitting = [y for y, (start, end, _) in intervals.items() if start == end and start.weekday() == weekday]
+        year = min(fitting, key=lambda y: abs(y - year), default=year)
+    start, end, _ = intervals[year]
+    return replace(when, start=start, end=end, value=f"{year}{when.value[4:]}", year_inferred=True, anchor=Anchor.previous_mention)
 
 
 def _past_dates(dates: list[ResolvedDate], published: date | None) -> list[ResolvedDate]:
@@ -205,10 +227,19 @@ def find_mentions(
     mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in kept]
     mentions = [m for m in mentions if not any(t.lemma in lexicon.plan for t in sentence.tokens[m.first : m.last + 1])]
     mentions = [m for m in mentions if not _is_circumstance(m, lexicon) and not _is_running_total(m, lexicon)]
+    mentions = [m for m in mentions if not _told_otherwise(m)]
     mentions = [second_look(m, clauses[clause_of(clauses, m.trigger.token_index)], lexicon, matcher) for m in mentions]
     mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
     mentions = [_with_lead_actors(m, lead_actors, matcher) for m in mentions]
     return [m for m in mentions if _has_principal(m, matcher)]
+
+
+def _told_otherwise(mention: Mention) -> bool:
+    """Whether the tree says the trigger tells no such event (``kb.extract.arguments``)."""
+    sentence, index = mention.sentence, mention.trigger.token_index
+    if describes_a_thing(sentence, index, sentence.entities):
+        return True
+    return mention.kind is EventKind.personnel and person_cannot_move(sentence, index, mention.trigger.lemma, sentence.entities)
 
 
 def _with_lead_actors(mention: Mention, lead_actors: list[EntityMention], matcher: EntityMatcher) -> Mention:
@@ -276,5 +307,12 @@ def _is_running_total(mention: Mention, lexicon: Lexicon) -> bool:
 
 
 def _is_negated(sentence: Sentence, trigger: Trigger, lexicon: Lexicon) -> bool:
+    """«не выпустит», and a noun under a negated verb: «сроков запуска не называет»."""
     window = sentence.tokens[max(0, trigger.token_index - NEGATION_WINDOW) : trigger.token_index]
-    return any(t.lemma in lexicon.negation for t in window)
+    if any(t.lemma in lexicon.negation for t in window):
+        return True
+    word = sentence.tokens[trigger.token_index]
+    head = word.head
+    if word.pos != "NOUN" or head < 0 or not sentence.tokens[head].is_verb:
+        return False
+    return any(sentence.tokens[i].lemma in lexicon.negation for i in sentence.children(head))

@@ -153,7 +153,7 @@ def _to_event(cluster: Cluster, sentences: list[Sentence], matcher: EntityMatche
                 if ref.id not in people and not (mention.sentence.is_headline and has_body):
                     people.append(ref.id)
             else:
-                roles.setdefault(ref.id, _role(mention, entity, matcher))
+                roles.setdefault(ref.id, _role(mention, entity, matcher, lexicon))
     for org_id in cluster.platforms:
         roles.setdefault(org_id, Role.platform)
     for org_id in _reporters(sentences, matcher, lexicon):
@@ -194,7 +194,7 @@ def _confidence(cluster: Cluster, lexicon: Lexicon) -> float:
     return 1.0
 
 
-def _role(mention: Mention, entity: EntityMention, matcher: EntityMatcher) -> Role:
+def _role(mention: Mention, entity: EntityMention, matcher: EntityMatcher, lexicon: Lexicon) -> Role:
     kind, trigger = mention.kind, mention.trigger
     org_kind = matcher.org_kinds.get(entity.entity.id)
     if org_kind is OrganizationKind.platform or (kind in MODEL_EVENTS and is_hosting_place(mention.sentence.tokens, entity)):
@@ -203,6 +203,8 @@ def _role(mention: Mention, entity: EntityMention, matcher: EntityMatcher) -> Ro
         return Role.regulator
     after_trigger = (entity.first_token > trigger.token_index) != trigger.receiver_first
     if kind is EventKind.investment:
+        if trigger.lemma in lexicon.investors_only:
+            return Role.investor
         return Role.target if after_trigger else Role.investor
     if kind in (EventKind.acquisition, EventKind.lawsuit):
         return Role.target if after_trigger else Role.subject
