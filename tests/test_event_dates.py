@@ -43,6 +43,7 @@ def test_the_events_own_date_wins_over_another_clauses(matcher):
         "Раунд Mistral AI",
         "Mistral AI, которая в феврале 2024 года заключила соглашение с Microsoft, 11 июня привлекла 600 млн евро.",
         EventKind.investment,
+        published=date(2025, 6, 12),
     )
     assert (event.date.start, event.date_source, event.confidence) == (date(2025, 6, 11), DateSource.text, 1.0)
 
