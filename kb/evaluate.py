@@ -5,9 +5,10 @@ corpus is seeded, so merging across articles and year inference are part of what
 measured). It matches a gold event when the kinds are equal, its date lies within the gold
 date at the gold precision, and it shares at least one organization, model or person (a
 model's size variants count as the model). Matching is one-to-one, as many pairs as possible.
-A predicted event left over that matches one of the article's background entries (a past
-event recalled in passing) counts neither way; any other is false, and when it involves an
-entity named only in passing, also an event about a passing entity.
+Only events the article reports count, not those it is only a background source of; a
+predicted event left over that matches one of the article's background entries (a past event
+recalled in passing) counts neither way; any other is false, and when it involves an entity
+named only in passing, also an event about a passing entity.
 
 The gold comes in splits (``SPLITS``, guide in tests/data/ANNOTATION.md): ``dev``, the
 corpora the rules may be tuned on, and ``blind``, written and annotated by people who never
@@ -183,16 +184,10 @@ def evaluate(session: Session, gold: list[GoldArticle]) -> Evaluation:
 
 
 def _predicted_events(session: Session, article_id: int, names: _Names) -> list[PredictedEvent]:
-    """The events the article is a source of: those it reports, and those it recalls that some
-    article reports (an event known only from recollections is none the knowledge base asserts)."""
-    reported = select(Evidence.event_id).where(Evidence.background.is_(False))
-    event_ids = sorted(
-        set(
-            session.exec(
-                select(Evidence.event_id).where(Evidence.article_id == article_id, col(Evidence.event_id).in_(reported))
-            )
-        )
-    )
+    """The events the article reports: those it is a source of, not only a background one (what it
+    recalls in passing is scored neither way, as the gold's background entries are not)."""
+    reported = select(Evidence.event_id).where(Evidence.article_id == article_id, Evidence.background.is_(False))
+    event_ids = sorted(set(session.exec(reported)))
     events = []
     for event in session.exec(select(Event).where(col(Event.id).in_(event_ids)).order_by(Event.id)):
         organizations: dict[int, set[Role]] = {}

@@ -14,13 +14,22 @@ from typing import TYPE_CHECKING
 from kb.dates import ResolvedDate
 
 if TYPE_CHECKING:
-    from kb.extract.frames import Frame
     from kb.extract.matcher import EntityMatcher, EntityMention
     from kb.lexicon import Lexicon, Trigger
 
 # Universal Dependencies relations that open a clause of their own under their head: a date
 # or a name inside one belongs to that clause, not to the clause above it.
 CLAUSE_RELATIONS = frozenset({"acl", "acl:relcl", "advcl", "ccomp", "csubj", "parataxis", "conj"})
+
+
+@dataclass(frozen=True)
+class NamedSpan:
+    """A name natasha's NER tagger found in the body: a person (PER), an organization (ORG) or a place (LOC)."""
+
+    type: str
+    text: str
+    start: int  # offsets in the body
+    end: int
 
 
 @dataclass(slots=True)
@@ -89,9 +98,9 @@ class Sentence:
                 return head
         return current
 
-    def word_at(self, offset: int) -> int | None:
-        """The word that covers or follows character ``offset``, if it is in this sentence."""
-        return next((i for i, word in enumerate(self.tokens) if word.end > offset), None)
+    def words_between(self, start: int, end: int) -> list[int]:
+        """The words that lie within characters [start, end) of the sentence's text."""
+        return [i for i, word in enumerate(self.tokens) if word.start >= start and word.end <= end]
 
 
 @dataclass
@@ -104,7 +113,7 @@ class Document:
     matcher: EntityMatcher
     lexicon: Lexicon
     sentences: list[Sentence] = field(default_factory=list)  # the headline first, if there is one
-    frames: list[Frame] = field(default_factory=list)
+    names: list[NamedSpan] = field(default_factory=list)  # natasha's NER spans in the body
 
     def source(self, sentence: Sentence) -> str:
         """The text a sentence's offsets index: the headline's or the body's."""
@@ -113,3 +122,7 @@ class Document:
     @property
     def body(self) -> list[Sentence]:
         return [s for s in self.sentences if not s.is_headline]
+
+    def sentence_at(self, offset: int) -> Sentence | None:
+        """The body sentence that holds character ``offset`` of the body."""
+        return next((s for s in self.sentences if not s.is_headline and s.start <= offset < s.end), None)

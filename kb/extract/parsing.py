@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from razdel import sentenize
 
-from kb.extract.document import Document, Sentence, Word
+from kb.extract.document import Document, NamedSpan, Sentence, Word
 from kb.names import alias_key, lemma, morph_analyzer
 
 _TOKEN = re.compile(r"\w+(?:[-.+]\w+)*|[^\w\s]")
@@ -93,6 +93,14 @@ def parse_sentences(doc: Document) -> None:
             word.pos, word.feats, word.rel = tag.pos, dict(tag.feats or {}), node.rel
             word.head = int(node.head_id) - 1
         _drop_punctuation(sentence, doc.source(sentence))
+
+
+def tag_names(doc: Document) -> None:
+    """Add natasha's NER spans of the body (people, organizations, places)."""
+    if not doc.text.strip():
+        return
+    _, _, ner = slovnet_models()
+    doc.names = [NamedSpan(span.type, doc.text[span.start : span.stop], span.start, span.stop) for span in ner(doc.text).spans]
 
 
 def _drop_punctuation(sentence: Sentence, source: str) -> None:

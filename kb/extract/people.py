@@ -1,10 +1,9 @@
-"""People and organizations the knowledge base does not know yet, found by natasha's NER.
+"""People the knowledge base does not know yet, found by natasha's NER.
 
 natasha ships its Russian news NER model inside the wheel, so this works offline. A person
-is named by the dictionary form of each word («Сэма Альтмана» -> «Сэм Альтман»); later
-mentions by surname alone («Альтман», «Альтмана») point to the full name the article used.
-An organization is learned only when it is written in Latin script and the gazetteer does
-not know it, since the NER also tags generic Russian phrases («Совет директоров», «СМИ»).
+is named by the nominative of each word («Мустафу Сулеймана» -> «Мустафа Сулейман», from the
+case the morphology tagger gives, ``kb.extract.inflection``); later mentions by surname alone
+(«Альтман», «Альтмана») point to the full name the article used.
 """
 
 from __future__ import annotations
@@ -12,46 +11,13 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from kb.extract.matcher import ORGANIZATION, PERSON, EntityMatcher
+from kb.extract.document import Document
+from kb.extract.inflection import nominative_name_word
+from kb.extract.matcher import PERSON, EntityMatcher
 from kb.names import alias_key, morph_analyzer, tokenize
 
 _NAME_WORD = re.compile(r"^[А-ЯЁA-Z][а-яёa-z'’-]+$")
-_LATIN_ORG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9&:.\- ]*[A-Za-z0-9]$")
-_COMPANY_NOUNS = {
-    "компания", "стартап", "фонд", "фирма", "корпорация", "организация", "производитель",
-    "инвестор", "холдинг", "лаборатория", "платформа", "сервис", "фотобанк",
-}
-_COMPANY_WORDS = {"Inc", "Inc.", "Labs", "Ventures", "Partners", "Capital", "Holding", "Holdings", "Group", "Technologies", "Research", "Management"}
-
-
-@dataclass(frozen=True)
-class NamedSpan:
-    type: str  # "PER" or "ORG"
-    text: str
-    start: int
-    end: int
-
-
-@lru_cache(maxsize=1)
-def _tagger():
-    # natasha's matrices are small: BLAS threads only contend (3.5x the CPU per article).
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from natasha import NewsEmbedding, NewsNERTagger, Segmenter
-
-    return Segmenter(), NewsNERTagger(NewsEmbedding())
-
-
-def named_spans(text: str) -> list[NamedSpan]:
-    """natasha's PER and ORG spans in ``text``."""
-    from natasha import Doc
-
-    segmenter, tagger = _tagger()
-    doc = Doc(text)
-    doc.segment(segmenter)
-    doc.tag_ner(tagger)
-    return [NamedSpan(s.type, text[s.start : s.stop], s.start, s.stop) for s in doc.spans if s.type in ("PER", "ORG")]
 
 
 def same_word(a: str, b: str) -> bool:
@@ -93,45 +59,53 @@ def _inflected_name(word: str) -> str | None:
     return None
 
 
-def _is_new_organization(text: str, span: NamedSpan, matcher: EntityMatcher) -> bool:
-    # Products and events are tagged ORG too («Azure», «WWDC»); a company is introduced as
-    # one («стартап MosaicML», «фонд Sequoia Capital») or carries a company-like word.
-    if not _LATIN_ORG.match(span.text) or matcher.refs_for(alias_key(span.text)):
-        return False
-    before = tokenize(text[max(0, span.start - 40) : span.start])
-    introduced = bool(before) and before[-1].lemma in _COMPANY_NOUNS
-    return introduced or any(word in _COMPANY_WORDS for word in span.text.split()[1:])
+@dataclass
+class _Person:
+    forms: list[list[str]]  # per name word: the forms the article writes
+    nominals: list[list[str]]  # per name word: its nominatives by the tagger's case, nominative-tagged first
+
+    def add(self, words: list[str], nominals: list[tuple[str, bool]]) -> None:
+        for forms, word in zip(self.forms, words):
+            if word not in forms:
+                forms.append(word)
+        for found, (nominal, tagged_nominative) in zip(self.nominals, nominals):
+            if nominal in found:
+                continue
+            # A form written in the nominative is surer than one inflected into it.
+            found.insert(0 if tagged_nominative else len(found), nominal)
+
+    @property
+    def name(self) -> str:
+        return " ".join(found[0] if found else nominative(forms) for forms, found in zip(self.forms, self.nominals))
 
 
-def learn_people_and_organizations(text: str, matcher: EntityMatcher) -> None:
-    """Teach the (per-article) matcher the people and organizations natasha finds in ``text``."""
-    spans = named_spans(text)
-    people: list[list[list[str]]] = []  # per person: the forms of each name word
+def learn_people(doc: Document) -> None:
+    """Teach the article's matcher the people natasha finds in its body."""
+    matcher = doc.matcher
+    people: list[_Person] = []
     mentions: list[tuple[int, str]] = []  # (person index, written form)
-    for span in spans:
-        words = [t.text for t in tokenize(span.text)]
-        if span.type == "ORG":
-            if _is_new_organization(text, span, matcher):
-                matcher.learn(ORGANIZATION, span.text, [span.text])
+    for span in doc.names:
+        if span.type != "PER":
             continue
+        words = [t.text for t in tokenize(span.text)]
         if not words or len(words) > 3 or not all(_NAME_WORD.match(w) for w in words):
             continue
-        index = next((i for i, forms in enumerate(people) if any(same_word(words[-1], f) for f in forms[-1])), None)
+        nominals = _nominatives(doc, span.start, span.end, words)
+        index = next((i for i, p in enumerate(people) if any(same_word(words[-1], f) for f in p.forms[-1])), None)
         if index is None:
             if len(words) < 2:
                 continue  # a surname alone, before any full name: not enough to know who
-            people.append([[w] for w in words])
+            people.append(_Person([[] for _ in words], [[] for _ in words]))
             index = len(people) - 1
-        elif len(words) == len(people[index]):
-            for forms, word in zip(people[index], words):
-                if word not in forms:
-                    forms.append(word)
-        elif len(words) == 1 and words[0] not in people[index][-1]:
-            people[index][-1].append(words[0])
+        person = people[index]
+        if len(words) == len(person.forms):
+            person.add(words, nominals)
+        elif len(words) == 1:
+            person.forms[-1].extend(f for f in words if f not in person.forms[-1])
         mentions.append((index, span.text))
     refs = []
-    for forms in people:
-        name = " ".join(nominative(word_forms) for word_forms in forms)
+    for person in people:
+        name = person.name
         known = [ref for ref in matcher.refs_for(alias_key(name)) if ref.is_person] or [
             ref for ref, other in matcher.names.items() if ref.is_person and same_name(other, name)
         ]
@@ -141,3 +115,16 @@ def learn_people_and_organizations(text: str, matcher: EntityMatcher) -> None:
         if ref.is_new and len(written.split()) > 1:
             matcher.learn(PERSON, matcher.names[ref], [written])  # full names are kept as aliases
         matcher.add_local_form(written, ref)
+
+
+def _nominatives(doc: Document, start: int, end: int, words: list[str]) -> list[tuple[str, bool]]:
+    """Each word of a name span in the nominative, by the case the tagger gave it in its sentence,
+    and whether the tagger read it as a nominative."""
+    sentence = doc.sentence_at(start)
+    tagged = [sentence.tokens[i] for i in sentence.words_between(start, end)] if sentence else []
+    if [w.text for w in tagged] != words:
+        return [(word, False) for word in words]
+    # The words of a name share its case: one read as a nominative makes the name one.
+    if any(word.feats.get("Case") == "Nom" for word in tagged):
+        return [(word, True) for word in words]
+    return [(nominative_name_word(word), False) for word in tagged]

@@ -22,9 +22,10 @@ from kb.extract.kinds import is_hosting_place
 from kb.extract.clauses import mark_subordinate_clauses
 from kb.extract.document import Document, Sentence
 from kb.extract.mentions import MODEL_EVENTS, Mention, annotate_sentences, is_media, participants_of
-from kb.extract.parsing import parse_sentences, split_sentences
+from kb.extract.parsing import parse_sentences, split_sentences, tag_names
 from kb.extract.model_names import learn_model_names, learn_variant_short_names
-from kb.extract.people import learn_people_and_organizations
+from kb.extract.organizations import learn_organizations
+from kb.extract.people import learn_people
 from kb.lexicon import Lexicon, load_lexicon
 from kb.models import DateSource, EventKind, OrganizationKind, Role
 from kb.names import tokenize
@@ -67,11 +68,12 @@ def learn_names(doc: Document) -> None:
     body_tokens = tokenize(doc.text)
     learn_model_names(doc.text, body_tokens, matcher)
     learn_variant_short_names(doc.text, body_tokens, matcher)
-    learn_people_and_organizations(doc.text, matcher)
+    learn_people(doc)
+    learn_organizations(doc)
 
 
 # The steps, in order; each takes the document and adds one layer.
-STEPS = (split_sentences, parse_sentences, mark_subordinate_clauses, learn_names, annotate_sentences)
+STEPS = (split_sentences, parse_sentences, tag_names, mark_subordinate_clauses, learn_names, annotate_sentences)
 
 
 def extract_events(

@@ -1,0 +1,154 @@
+"""Organizations and products the knowledge base does not know yet, learned from how the article
+names them.
+
+- natasha's ORG spans: in Latin script, a company («Andreessen Horowitz», «Light Year»)
+  unless a product noun introduces it («сервис Bard Advanced»: a product); in Cyrillic, only
+  an institution («Пекинский интернет-суд», «Правительство Москвы») or a name a company noun
+  or quotation marks introduce, since the tagger also marks generic phrases («Совет
+  директоров», «СМИ»). Cyrillic names are put in the nominative (``kb.extract.inflection``).
+- a name in quotation marks after a company or product noun: «компания «Консорциум.Первый»»,
+  «нейросеть «Шедеврум»»;
+- a Latin-script name after a product noun: «инструмент Claude Code», «модель Kandinsky Video».
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb.extract.document import Document, Sentence
+from kb.extract.inflection import nominative_phrase
+from kb.extract.matcher import MODEL, ORGANIZATION, EntityMatcher
+from kb.models import OrganizationKind
+from kb.names import alias_key
+
+# Nouns that introduce a company by its name.
+COMPANY_NOUNS = frozenset({
+    "компания", "стартап", "фонд", "фирма", "корпорация", "организация", "производитель", "инвестор", "холдинг",
+    "лаборатория", "фотобанк", "банк", "консорциум", "группа", "издание", "газета", "агентство", "издательство",
+    "разработчик", "оператор", "маркетплейс", "дистрибьютор", "поставщик", "платформа", "сеть", "соцсеть",
+    "студия", "концерн", "ритейлер", "провайдер", "интегратор", "университет", "институт", "подразделение",
+})
+# Nouns that introduce a model or a product by its name.
+PRODUCT_NOUNS = frozenset({
+    "модель", "нейросеть", "чатбот", "бот", "ассистент", "помощник", "инструмент", "агент", "генератор", "семейство",
+    "приложение", "функция", "продукт", "версия", "система", "кодер", "нейромодель", "llm", "сервис",
+})
+# Nouns after which a Latin name is a technology, not a company («под лицензией MIT»).
+TECHNOLOGY_NOUNS = frozenset({
+    "лицензия", "формат", "язык", "стандарт", "протокол", "библиотека", "фреймворк", "архитектура", "движок", "чип",
+    "процессор", "ускоритель", "видеокарта", "смартфон", "ноутбук", "устройство", "ос", "браузер", "игра", "конференция",
+})
+# Head nouns of state bodies and courts.
+INSTITUTION_NOUNS = frozenset({
+    "суд", "министерство", "управление", "комитет", "служба", "агентство", "правительство", "парламент", "дума",
+    "комиссия", "ведомство", "палата", "прокуратура", "инспекция", "администрация", "мэрия", "департамент", "совет",
+})
+# Institutions a regulator names («Совет директоров» is a company's board, «совет» alone nothing).
+_NOT_INSTITUTIONS = frozenset({"совет директоров", "совет директор", "наблюдательный совет"})
+_LATIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9&:.'’\- ]*$")
+_QUOTED = re.compile(r"«([^«»]{2,40})»")
+MAX_NAME_WORDS = 5
+
+
+def learn_organizations(doc: Document) -> None:
+    """Teach the article's matcher the organizations and products it introduces by name."""
+    for span in doc.names:
+        if span.type == "ORG":
+            _learn_tagged(doc, span.start, span.end)
+    for match in _QUOTED.finditer(doc.text):
+        _learn_quoted(doc, match.start(1), match.end(1))
+    for sentence in doc.body:
+        _learn_introduced_products(doc, sentence)
+
+
+def _learn_tagged(doc: Document, start: int, end: int) -> None:
+    sentence = doc.sentence_at(start)
+    if sentence is None:
+        return
+    words = sentence.words_between(start, end)
+    text = doc.text[start:end]
+    if not words or len(words) > MAX_NAME_WORDS or _known(doc.matcher, text):
+        return
+    before = _noun_before(sentence, words[0])
+    if _LATIN_NAME.match(text):
+        if before not in PRODUCT_NOUNS | TECHNOLOGY_NOUNS and not any(ch.isdigit() for ch in text):
+            doc.matcher.learn(ORGANIZATION, text, [text], org_kind=_kind_by_noun(before))
+        return
+    head = next((i for i in words if sentence.tokens[i].head not in set(words)), words[0])
+    institution = sentence.tokens[head].lemma in INSTITUTION_NOUNS and len(words) > 1
+    if institution and " ".join(sentence.tokens[i].lemma for i in words[:2]) in _NOT_INSTITUTIONS:
+        return
+    if institution or before in COMPANY_NOUNS or _quoted(doc.text, start, end):
+        name = nominative_phrase(sentence, words)
+        kind = OrganizationKind.regulator if institution else OrganizationKind.company
+        doc.matcher.learn(ORGANIZATION, name, [text], org_kind=kind)
+
+
+def _learn_quoted(doc: Document, start: int, end: int) -> None:
+    sentence = doc.sentence_at(start)
+    text = doc.text[start:end]
+    if sentence is None or not text[:1].isupper() or _known(doc.matcher, text):
+        return
+    words = sentence.words_between(start, end)
+    if not words or len(words) > 4:
+        return
+    before = _noun_before(sentence, words[0])
+    if before in PRODUCT_NOUNS:
+        doc.matcher.learn(MODEL, text, [text])
+    elif before in COMPANY_NOUNS:
+        doc.matcher.learn(ORGANIZATION, text, [text], org_kind=_kind_by_noun(before))
+
+
+def _learn_introduced_products(doc: Document, sentence: Sentence) -> None:
+    tokens = sentence.tokens
+    for i, word in enumerate(tokens[:-1]):
+        if word.lemma not in PRODUCT_NOUNS or sentence.gaps[i + 1].strip():
+            continue
+        run = _latin_run(sentence, i + 1)
+        if not run:
+            continue
+        text = doc.text[tokens[run[0]].start : tokens[run[-1]].end]
+        if not _known(doc.matcher, text) and text[:1].isupper():
+            family = _known_stem(doc.matcher, sentence, run)
+            doc.matcher.learn(MODEL, text, [text], family_id=family)
+
+
+def _latin_run(sentence: Sentence, first: int) -> list[int]:
+    """Latin-script words from ``first`` on, written together or with spaces and hyphens."""
+    run: list[int] = []
+    for i in range(first, min(len(sentence.tokens), first + MAX_NAME_WORDS)):
+        if not _LATIN_NAME.match(sentence.tokens[i].text) or (run and sentence.gaps[i] not in (" ", "-", "\u00a0")):
+            break
+        run.append(i)
+    return run
+
+
+def _known_stem(matcher: EntityMatcher, sentence: Sentence, run: list[int]) -> int | None:
+    """The known model a product's name starts with («Claude Code» of Claude), if any."""
+    for last in range(len(run) - 1, 0, -1):
+        key = "".join(sentence.tokens[i].key for i in run[:last])
+        refs = [ref for ref in matcher.refs_for(key) if ref.is_model and not ref.is_new]
+        if refs:
+            return refs[0].id
+    return None
+
+
+def _noun_before(sentence: Sentence, first: int) -> str:
+    """The lemma of the word before a name, skipping an opening quotation mark."""
+    return sentence.tokens[first - 1].lemma if first > 0 else ""
+
+
+def _known(matcher: EntityMatcher, text: str) -> bool:
+    return bool(matcher.refs_for(alias_key(text)))
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    return text[max(0, start - 1) : start] == "«" and text[end : end + 1] == "»"
+
+
+def _kind_by_noun(noun: str) -> OrganizationKind:
+    if noun in ("издание", "газета", "агентство", "издательство"):
+        return OrganizationKind.media
+    if noun in ("платформа", "соцсеть", "сеть", "маркетплейс"):
+        return OrganizationKind.platform
+    return OrganizationKind.company
