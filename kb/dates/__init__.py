@@ -27,8 +27,9 @@ Conventions (each module says more):
 * Years outside 1900-2100 are rejected as misreadings.
 """
 
+from kb.dates.dateline import find_dateline
 from kb.dates.model import Anchor, Modifier, Precision, ResolvedDate, interval_for_value
 from kb.dates.resolve import find_dates, named_weekday, resolve_date
 
-__all__ = ["Anchor", "Modifier", "Precision", "ResolvedDate", "find_dates",
+__all__ = ["Anchor", "Modifier", "Precision", "ResolvedDate", "find_dateline", "find_dates",
            "interval_for_value", "named_weekday", "resolve_date"]

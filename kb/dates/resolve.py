@@ -17,7 +17,7 @@ _VALUE = re.compile(r"\d{4}(?:-(?:\d\d(?:-\d\d)?|W\d\d|Q[1-4]|H[12]|SP|SU|FA|WI)
 _TRAILING = ".,;:!?"
 
 
-def _day_of(reference: date | None) -> date | None:
+def calendar_day(reference: date | None) -> date | None:
     """The calendar day of a reference; a datetime (a date subclass) would not compare."""
     return reference.date() if isinstance(reference, datetime) else reference
 
@@ -46,7 +46,7 @@ def find_dates(text: str, reference: date | None = None) -> list[ResolvedDate]:
     its year stays unknown (``XXXX`` value, no interval), and relative expressions
     («вчера», «на прошлой неделе») are left out.
     """
-    reference = _day_of(reference)
+    reference = calendar_day(reference)
     found: list[ResolvedDate] = []
     previous: Meaning | None = None
     for m in PATTERN.finditer(text):
@@ -84,7 +84,7 @@ def resolve_date(text: str, reference: date | None = None) -> ResolvedDate | Non
     expression = text.strip()
     if not expression:
         return None
-    meaning = _whole_meaning(expression, Context(_day_of(reference), whole=True))
+    meaning = _whole_meaning(expression, Context(calendar_day(reference), whole=True))
     if not _plausible(meaning):
         return None
     start = text.index(expression)

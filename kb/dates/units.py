@@ -12,7 +12,7 @@ Year rules (a year is never taken from today's date):
   to come («до 10 марта» on 6 March 2023 is 2023-03-10, on 20 March 2023 too);
 * no year, a weekday written with the day («в среду, 10 июля»): the year nearest the
   reference (or the previous mention) in which that day is that weekday, looked for
-  within six years either way; where none fits, the rules above;
+  within three years either way; where none fits, the rules above;
 * no year, no reference, after a mention with a written year in the same text: the
   occurrence in that mention's year, or in the next year when it would end before
   the mention (HeidelTime's narrative rule);
@@ -28,7 +28,9 @@ from typing import NamedTuple
 from kb.dates.model import Anchor, Modifier, Precision, finer, interval_for_value
 
 _SEARCH_BACK = 8  # far enough to reach the previous 29 February
-_WEEKDAY_YEARS = 6  # a day of the year falls on every weekday within 11 consecutive years
+# How far from the reference a weekday may move the year: a date on its weekday five
+# years away is more likely a wrong weekday than the year meant.
+_WEEKDAY_YEARS = 3
 
 
 class Meaning(NamedTuple):

@@ -1,0 +1,87 @@
+"""A page's dateline: the publication date printed in the first lines of a text.
+
+News pages print the day of publication apart from the body, near the top. Among the
+first five non-blank lines, the first of these is the dateline:
+
+* a line that is a date and no more, with a clock time or weekday if any («12.03.2024
+  14:35», «14 марта 2024, 10:12», «Пнд, 07 янв. 2019 г. 12:15», «14:35 12.03.2024»),
+  perhaps labelled («Опубликовано: …», «Дата публикации: …») and followed by a byline
+  or a rubric after «|», «·» or «•», or by a bracket («(обновлено: 15:02)»);
+* a relative day with a clock time («вчера в 18:05»), counted from ``today``;
+* an agency dateline opening the first paragraph: a place, the day, then a dash or a
+  full stop («МОСКВА, 5 апр — Интерфакс», «Москва. 5 апреля. INTERFAX.RU - …»).
+
+``today`` is the day the page was read. A year that is not written is the most recent
+past occurrence relative to it; without ``today`` that year stays unknown (``XXXX``,
+no interval) and relative days are not read. A date after ``today`` is no
+publication date (an events page lists days to come) and is passed over. Only
+day-precise dates count: «Март 2024» on a line of its own is a heading.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+
+from kb.dates.model import Precision, ResolvedDate
+from kb.dates.resolve import calendar_day, resolve_date
+
+_LINES = 5
+_LABEL = re.compile(r"(?:опубликовано|дата\s+публикации)\s*:?\s*", re.IGNORECASE)
+_LEADING_CLOCK = re.compile(r"[0-2]?\d:[0-5]\d(?::[0-5]\d)?,?\s+")
+_SEPARATOR = re.compile(r"\s+[|·•]\s+|\s*\(")  # a byline, a rubric, «(обновлено: …)»
+# A place of up to four capitalised words, maybe with its country in brackets.
+_AGENCY = re.compile(
+    r"[А-ЯЁA-Z][\w-]*(?:\s+[А-ЯЁA-Z][\w-]*){0,3}(?:\s*\([^()\n]{1,40}\))?[,.]\s+"
+    r"(?P<date>[^—–\n]{3,40}?)\s*(?:[—–-]|\.)\s")
+
+
+def _first_lines(text: str):
+    """(offset, line) of the first non-blank lines, stripped."""
+    count, offset = 0, 0
+    for raw in text.splitlines(keepends=True):
+        line = raw.strip()
+        if line:
+            yield offset + raw.index(line), line
+            count += 1
+            if count == _LINES:
+                return
+        offset += len(raw)
+
+
+def _candidates(line: str):
+    """(offset, text) of the pieces of a line that may be its dateline, the whole line first."""
+    label = _LABEL.match(line)
+    start = label.end() if label else 0
+    clock = _LEADING_CLOCK.match(line, start)
+    start = clock.end() if clock else start
+    separator = _SEPARATOR.search(line, start)
+    yield start, line[start:separator.start() if separator else len(line)]
+    agency = _AGENCY.match(line)
+    if agency:
+        yield agency.start("date"), agency["date"]
+
+
+def find_dateline(text: str, today: date | None = None) -> ResolvedDate | None:
+    """The publication date a page prints near its top, with its span in ``text``.
+
+    >>> find_dateline("Заголовок\\n12.03.2024 14:35\\nТекст статьи.").value
+    '2024-03-12'
+    >>> find_dateline("МОСКВА, 5 апр — Интерфакс. Текст", date(2024, 6, 1)).value
+    '2024-04-05'
+
+    The span covers the date with its weekday and the clock time after it, not a label,
+    a clock time before it or a place.
+    None when none of the first lines is a dateline (see the module docstring).
+    """
+    today = calendar_day(today)
+    for line_start, line in _first_lines(text):
+        for offset, piece in _candidates(line):
+            found = resolve_date(piece, today)
+            if (found is None or found.precision is not Precision.day or "/" in found.value
+                    or (today and found.start and found.start > today)):
+                continue
+            start = line_start + offset + found.span[0]
+            return replace(found, span=(start, start + len(found.text)))
+    return None
