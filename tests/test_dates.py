@@ -95,7 +95,8 @@ def test_peer_table_shape():
 
 
 @pytest.mark.parametrize(
-    "row", [pytest.param(r, id=f"{r['expression']} @{r['reference'] or 'none'}") for r in PEER_ROWS])
+    "row",
+    [pytest.param(r, id=f"{r['expression']} @{r['reference'] or 'none'}") for r in PEER_ROWS])
 def test_peer_table_row(row):
     """Every news-relevant date read right; a bare duration is no date; a time of day or a
     form news does not write is read right or not at all, never as another date."""

@@ -41,7 +41,8 @@ QUARTER_NUMBER = rf"(?:{ORDINAL_1_4}|[1-4]\s?-?(?:го|й|м|ом)?\b|(?:iv|iii|
 HALF_NUMBER = (r"(?:(?:перв|втор)(?:ое|ого|ому|ым|ом|ая|ой|ую)\b"
                r"|[12]\s?-?(?:го|е|м|ом|й|я)?\b|(?:ii|i)\b)")
 RANGE_JOIN = r"(?:\s*[–—-]\s*|\s+(?:по|до)\s+)"
-COUNT = (rf"(?:\d{{1,3}}|(?:{lx.alternation(lx.CARDINAL_TENS)})(?:\s+(?:{lx.alternation(lx.ONES)}))?"
+COUNT = (rf"(?:\d{{1,3}}|(?:{lx.alternation(lx.CARDINAL_TENS)})"
+         rf"(?:\s+(?:{lx.alternation(lx.ONES)}))?"
          rf"|{lx.alternation([*lx.COUNT_WORDS, *lx.SEVERAL])})\b")
 SHIFT_UNIT = rf"(?:{lx.alternation(lx.SHIFT_UNITS)})(?![\w-])"
 
@@ -135,7 +136,8 @@ _SINGLES = {
     "rday": rf"(?:{lx.alternation(lx.RELATIVE_DAYS)})\b",
     "ago": (rf"(?:(?P<ago_n>{COUNT})\s+)?"
             rf"(?P<ago_u>{lx.alternation([*lx.SHIFT_UNITS, *lx.AGO_ONLY_UNITS])})\.?\s+назад\b"),
-    "later": rf"(?P<later_w>{lx.alternation(lx.LATER_WORDS)})\s+(?:(?P<later_n>{COUNT})\s+)?(?P<later_u>{SHIFT_UNIT})",
+    "later": (rf"(?P<later_w>{lx.alternation(lx.LATER_WORDS)})\s+(?:(?P<later_n>{COUNT})\s+)?"
+              rf"(?P<later_u>{SHIFT_UNIT})"),
     # «27. 05.99»: a space may follow a dot.
     "num": (r"(?P<num_v>\d{1,2}(?:\.\s?|/)\d{1,2}(?:\.\s?|/)(?:\d{4}|\d\d)|\d{4}-\d\d-\d\d"
             r"|(?:0[1-9]|1[0-2])\.\d{4})"),

@@ -94,8 +94,8 @@ def resolve_date(text: str, reference: date | None = None) -> ResolvedDate | Non
 def named_weekday(text: str) -> int | None:
     """The weekday an expression names, Monday = 0, if it names one.
 
-    >>> named_weekday("в четверг, 19 сентября"), named_weekday("Пнд, 07 янв."), named_weekday("19 сентября")
-    (3, 0, None)
+    >>> [named_weekday(e) for e in ("в четверг, 19 сентября", "Пнд, 07 янв.", "19 сентября")]
+    [3, 0, None]
     """
     names = {**WEEKDAYS, **WEEKDAY_ABBREVIATIONS}
     return next((names[w] for w in re.findall(r"\w+", text.lower()) if w in names), None)

@@ -110,7 +110,8 @@ def _distance(interval: tuple[date, date], day: date) -> int:
 
 
 def _nearest_year(unit: Unit, reference: date) -> int | None:
-    years = [y for y in range(reference.year - _SEARCH_BACK, reference.year + 2) if unit.interval(y)]
+    years = [y for y in range(reference.year - _SEARCH_BACK, reference.year + 2)
+             if unit.interval(y)]
     # On a tie the past occurrence wins: a report tells what has happened.
     return min(years, key=lambda y: (_distance(unit.interval(y), reference), y), default=None)
 
