@@ -47,6 +47,7 @@ def test_a_datetime_today_is_read_as_its_day():
     "Анонс\n15 апреля 2024\nКонференция пройдёт в Москве.",     # after today: an event
     "Заголовок\nПодзаголовок\nАвтор\nРубрика\nЛид\n12.03.2024",  # below the first five lines
     "с 1 по 5 марта 2024\nТекст",                                # a range
+    "Сегодня\nВ понедельник\nТекст",                             # rubrics
     "",
 ])
 def test_no_dateline(text):

@@ -7,7 +7,8 @@ first five non-blank lines, the first of these is the dateline:
   14:35», «14 марта 2024, 10:12», «Пнд, 07 янв. 2019 г. 12:15», «14:35 12.03.2024»),
   perhaps labelled («Опубликовано: …», «Дата публикации: …») and followed by a byline
   or a rubric after «|», «·» or «•», or by a bracket («(обновлено: 15:02)»);
-* a relative day with a clock time («вчера в 18:05»), counted from ``today``;
+* a relative day with a clock time («вчера в 18:05»), counted from ``today``; a line
+  with no digit («Сегодня», «В понедельник») is a rubric, not a dateline;
 * an agency dateline opening the first paragraph: a place, the day, then a dash or a
   full stop («МОСКВА, 5 апр — Интерфакс», «Москва. 5 апреля. INTERFAX.RU - …»).
 
@@ -80,6 +81,7 @@ def find_dateline(text: str, today: date | None = None) -> ResolvedDate | None:
         for offset, piece in _candidates(line):
             found = resolve_date(piece, today)
             if (found is None or found.precision is not Precision.day or "/" in found.value
+                    or not any(ch.isdigit() for ch in piece)
                     or (today and found.start and found.start > today)):
                 continue
             start = line_start + offset + found.span[0]
