@@ -7,6 +7,12 @@ a negative row is right when nothing is returned), the number of our results wit
 wrong year on rows whose expression writes no year, and throughput: single
 expressions per second, and kilobytes of article text per second for ``find_dates``
 against ``dateparser.search.search_dates``.
+
+Over the peer table tests/data/dates_peers.tsv (the Russian cases of dateparser's,
+natasha's and yargy's test suites) it prints kb.dates and dateparser side by side on
+the news-relevant dates, suite by suite; times of day, bare durations and forms news
+does not write are counted apart. A row with a context is read after it, by
+``find_dates`` and ``search_dates``.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from kb.dates import find_dates, resolve_date
 from kb.dates.model import month_end
 
 TABLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "dates_ru.tsv"
+PEER_TABLE = TABLE.with_name("dates_peers.tsv")
 TIMED_SECONDS = 2.0
 
 # A written year: four digits, or the two-digit year of a numeric date.
@@ -103,9 +110,9 @@ Anthropic выпустила Claude 14 марта, через несколько
 ]
 
 
-def load_rows() -> list[dict]:
+def load_rows(table: Path = TABLE) -> list[dict]:
     """The table rows with the reference parsed."""
-    with TABLE.open(encoding="utf-8") as f:
+    with table.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     for row in rows:
         row["ref"] = date.fromisoformat(row["reference"]) if row["reference"] else None
@@ -114,8 +121,13 @@ def load_rows() -> list[dict]:
 
 
 def ours(row: dict):
-    """(start, end, precision) from resolve_date, or None."""
-    result = resolve_date(row["expression"], row["ref"])
+    """(start, end, precision) from resolve_date (find_dates after a context), or None."""
+    if row.get("context"):
+        text = row["context"] + row["expression"]
+        result = next((d for d in find_dates(text, row["ref"])
+                       if d.span == (len(row["context"]), len(text))), None)
+    else:
+        result = resolve_date(row["expression"], row["ref"])
     if result is None:
         return None
     return (result.start.isoformat() if result.start else None,
@@ -135,7 +147,17 @@ def _dateparser_for(ref: date | None) -> DateDataParser:
 
 
 def raw_dateparser(row: dict):
-    """(start, end, precision) derived from dateparser's date and period, or None."""
+    """(start, end, precision) derived from dateparser's date and period, or None.
+
+    After a context, the day ``search_dates`` finds for the expression in the text.
+    """
+    if row.get("context"):
+        settings = {"RELATIVE_BASE": datetime.combine(row["ref"], datetime.min.time())
+                    } if row["ref"] else None
+        found = search_dates(row["context"] + row["expression"], languages=["ru"],
+                             settings=settings) or []
+        day = next((d.date() for text, d in found if text == row["expression"]), None)
+        return (day.isoformat(), day.isoformat(), "day") if day else None
     data = _dateparser_for(row["ref"]).get_date_data(row["expression"])
     if data.date_obj is None:
         return None
@@ -213,8 +235,37 @@ def rate(function, items) -> float:
     return calls / (time.perf_counter() - started)
 
 
+def print_peers() -> None:
+    """kb.dates and dateparser on the peer table, suite by suite."""
+    rows = load_rows(PEER_TABLE)
+    news = [r for r in rows if r["kind"] == "date" and r["news"] == "yes"]
+    aside = {kind: sum(1 for r in rows if r["kind"] == kind) for kind in ("time", "duration")}
+    print(f"Peer table: {len(rows)} rows, {PEER_TABLE.relative_to(PEER_TABLE.parents[2])}; "
+          f"{len(news)} news-relevant dates")
+    print(f"(aside: {aside['time']} times of day, {aside['duration']} bare durations, "
+          f"{sum(1 for r in rows if r['kind'] == 'date') - len(news)} dates news does not write)")
+    print()
+    readings = {id(r): (ours(r), raw_dateparser(r)) for r in rows}
+    print(f"{'suite (news-relevant dates)':<48}{'kb.dates':>16}{'dateparser':>16}")
+    groups = [(suite, [r for r in news if r["suite"] == suite])
+              for suite in dict.fromkeys(r["suite"] for r in news)]
+    for suite, own in [*groups, ("all", news)]:
+        kb_right = sum(readings[id(r)][0] == r["gold"] for r in own)
+        dp_right = sum(readings[id(r)][1] == r["gold"] for r in own)
+        print(f"{suite:<48}{f'{kb_right}/{len(own)} {kb_right / len(own):6.1%}':>16}"
+              f"{f'{dp_right}/{len(own)} {dp_right / len(own):6.1%}':>16}")
+    contradicted = sum(1 for r in rows if readings[id(r)][1] == r["gold"]
+                       and readings[id(r)][0] not in (None, r["gold"]))
+    print(f"rows where dateparser is right and kb.dates reads another date: {contradicted}")
+    durations = [r for r in rows if r["kind"] == "duration"]
+    print(f"bare durations left as non-dates: kb.dates "
+          f"{sum(readings[id(r)][0] is None for r in durations)}/{len(durations)}, dateparser "
+          f"{sum(readings[id(r)][1] is None for r in durations)}/{len(durations)}")
+    print()
+
+
 def main() -> None:
-    """Print the accuracy table and the throughput comparison."""
+    """Print the accuracy tables and the throughput comparison."""
     warnings.filterwarnings("ignore")
     rows = load_rows()
     negatives = sum(1 for r in rows if r["gold"] == (None, None, None))
@@ -228,6 +279,7 @@ def main() -> None:
         print(f"{name:<42}{right:>4}/{total:<3}{right / total:>10.1%}")
     print(f"wrong-year results of ours on rows that write no year: {wrong_years(rows)}")
     print()
+    print_peers()
 
     expressions = [(r["expression"], r["ref"]) for r in rows]
     ours_rate = rate(lambda e: resolve_date(*e), expressions)

@@ -1,26 +1,32 @@
-"""Tests of the Russian date resolver (kb.dates): the hand-written table and behaviours."""
+"""Tests of the Russian date resolver (kb.dates): the hand-written table, the peer table
+of other projects' test cases, and behaviours."""
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from kb.dates import (Anchor, Modifier, Precision, ResolvedDate, find_dates,
-                      interval_for_value, resolve_date)
+                      interval_for_value, named_weekday, resolve_date)
 
 TABLE = Path(__file__).parent / "data" / "dates_ru.tsv"
+PEER_TABLE = Path(__file__).parent / "data" / "dates_peers.tsv"
 
 
-def _rows() -> list[dict]:
-    with TABLE.open(encoding="utf-8") as f:
+def _rows(table: Path) -> list[dict]:
+    with table.open(encoding="utf-8") as f:
         return list(csv.DictReader(f, delimiter="\t"))
 
 
-ROWS = _rows()
+ROWS = _rows(TABLE)
+PEER_ROWS = _rows(PEER_TABLE)
+NOTHING = ("", "", "", "")
 
 
 def _as_row(result: ResolvedDate | None) -> tuple[str, str, str, str]:
@@ -48,22 +54,60 @@ def test_table_row(row):
         assert result.text == row["expression"].strip()
 
 
-_WEEKDAY_STEMS = ["понедельник", "вторник", "сред", "четверг", "пятниц", "суббот", "воскресень"]
+# Each weekday's stem and its three-letter abbreviation («Пнд, 07 янв. 2019 г.»).
+_WEEKDAY_WORDS = [("понедельник", "пнд"), ("вторник", "втр"), ("сред", "срд"), ("четверг", "чтв"),
+                  ("пятниц", "птн"), ("суббот", "сбт"), ("воскресен", "вск")]
 
 
 @pytest.mark.parametrize(
-    "row", [r for r in ROWS if r["precision"] in ("day", "week") and r["start"]], ids=lambda r: r["expression"]
-)
+    "row", [r for r in ROWS + PEER_ROWS if r["precision"] in ("day", "week") and r["start"]],
+    ids=lambda r: r["expression"])
 def test_table_weekday_arithmetic(row):
     """The gold answers themselves, checked by the calendar, independently of the resolver."""
     start, end = date.fromisoformat(row["start"]), date.fromisoformat(row["end"])
     if row["precision"] == "week":
-        assert (start.weekday(), end.weekday(), (end - start).days) == (0, 6, 6)
-    named = [i for i, stem in enumerate(_WEEKDAY_STEMS) if stem in row["expression"].lower()]
+        assert (start.weekday(), end.weekday(), (end - start).days % 7) == (0, 6, 6)
+    words = re.findall(r"\w+", row["expression"].lower())
+    named = [i for i, (stem, abbreviation) in enumerate(_WEEKDAY_WORDS)
+             if any(w.startswith(stem) or w == abbreviation for w in words)]
     if named and start == end:
         assert start.weekday() == named[0]
-        if row["reference"]:
+        if row["reference"] and not re.search(r"\d{4}", row["expression"]):
             assert abs((date.fromisoformat(row["reference"]) - start).days) < 14
+
+
+def _peer_reading(row: dict) -> ResolvedDate | None:
+    """kb's reading of a peer row: the expression alone, or read after its context."""
+    reference = date.fromisoformat(row["reference"]) if row["reference"] else None
+    if not row["context"]:
+        return resolve_date(row["expression"], reference)
+    text = row["context"] + row["expression"]
+    return next((d for d in find_dates(text, reference)
+                 if d.span == (len(row["context"]), len(text))), None)
+
+
+def test_peer_table_shape():
+    assert {r["kind"] for r in PEER_ROWS} == {"date", "time", "duration"}
+    assert {r["news"] for r in PEER_ROWS} == {"yes", "no"}
+    assert all(not r["precision"] for r in PEER_ROWS if r["kind"] == "duration")
+    news_dates = [r for r in PEER_ROWS if r["kind"] == "date" and r["news"] == "yes"]
+    assert len(news_dates) >= 140
+
+
+@pytest.mark.parametrize(
+    "row",
+    [pytest.param(r, id=f"{r['expression']} @{r['reference'] or 'none'}") for r in PEER_ROWS])
+def test_peer_table_row(row):
+    """Every news-relevant date read right; a bare duration is no date; a time of day or a
+    form news does not write is read right or not at all, never as another date."""
+    got = _as_row(_peer_reading(row))
+    expected = (row["start"], row["end"], row["precision"], row["modifier"])
+    if row["kind"] == "duration":
+        assert got == NOTHING
+    elif row["kind"] == "date" and row["news"] == "yes":
+        assert got == expected
+    else:
+        assert got in (expected, NOTHING)
 
 
 PARAGRAPH = (
@@ -231,3 +275,75 @@ def test_a_datetime_reference_is_read_as_its_day():
 def test_enums_are_plain_strings():
     assert Precision.day == "day" and Precision("decade") is Precision.decade
     assert Modifier.approx.value == "approx" and Anchor.previous_mention.value == "previous_mention"
+
+
+def test_a_clock_time_is_read_but_left_out_of_the_span():
+    text = "Релиз вышел 28 октября 2014 в 07:54, а вчера в 18:05 его отозвали."
+    found = find_dates(text, date(2014, 11, 13))
+    assert [(r.text, r.value) for r in found] == [("28 октября 2014", "2014-10-28"),
+                                                  ("вчера", "2014-11-12")]
+    assert resolve_date("12.03.2024 14:35").text == "12.03.2024 14:35"
+
+
+def test_two_digits_after_a_month_are_a_year_only_before_a_time_or_a_line_end():
+    assert resolve_date("2 Декабрь 95 11:15").value == "1995-12-02"
+    assert [r.value for r in find_dates("Итог: 2 Декабрь 95\nдалее")] == ["1995-12-02"]
+    found = find_dates("5 марта 20 человек получили доступ.", date(2023, 3, 6))
+    assert [(r.text, r.value) for r in found] == [("5 марта", "2023-03-05")]
+
+
+def test_a_weekday_abbreviation_counts_only_before_a_comma_and_a_date():
+    found = find_dates("Мощность 5 Вт, 10 мая начнутся продажи.", date(2023, 3, 6))
+    assert [(r.text, r.value) for r in found] == [("10 мая", "2022-05-10")]
+    assert find_dates("«Сбер» и ВСК подписали соглашение в ВСК", date(2023, 3, 6)) == []
+    assert named_weekday("Пнд, 07 янв. 2019 г.") == 0
+
+
+def test_a_weekday_picks_the_nearest_year_in_which_it_fits():
+    # 10 July is a Wednesday in 2019 and 2024; from March 2023 the nearer is 2024.
+    assert resolve_date("в среду, 10 июля", date(2024, 7, 15)).value == "2024-07-10"
+    assert resolve_date("в среду, 10 июля", date(2023, 3, 6)).value == "2024-07-10"
+    # A Tuesday 10 July is in 2018 and 2029, too far: the weekday is taken to be wrong.
+    assert resolve_date("во вторник, 10 июля", date(2024, 7, 15)).value == "2024-07-10"
+    # Without a reference, from the previous mention: 2 March 2023 was a Thursday.
+    found = find_dates("Сделку закрыли 6 марта 2023 года, а в четверг, 2 марта, подписали.")
+    assert [(r.value, r.anchor) for r in found][1] == ("2023-03-02", Anchor.previous_mention)
+    assert resolve_date("в четверг, 2 марта").value == "XXXX-03-02"
+
+
+def test_a_deadline_takes_the_nearest_occurrence():
+    reference = date(2023, 3, 6)
+    assert resolve_date("до 10 марта", reference).value == "2023-03-10"
+    assert resolve_date("10 марта", reference).value == "2022-03-10"
+    found = find_dates("Заявки принимают до 10 марта, итоги подведут к 20 марта.", reference)
+    assert [r.value for r in found] == ["2023-03-10", "2023-03-20"]
+    assert resolve_date("к 8-му марта", date(2023, 3, 10)).value == "2023-03-08"
+
+
+def test_shifts_need_a_reference_and_a_day_or_longer_unit():
+    for expression in ("через неделю", "3 дня назад", "в течение суток", "несколько лет назад"):
+        assert resolve_date(expression) is None
+    for expression in ("через 5 минут", "около 23 часов назад", "через пару секунд", "9 месяцев",
+                       "через 3 г", "несколько дней"):
+        assert resolve_date(expression, date(2023, 3, 6)) is None
+
+
+def test_several_units_are_one_approximate_interval():
+    result = resolve_date("несколько дней назад", date(2023, 3, 6))
+    assert result.value == "2023-02-25/2023-03-04"
+    assert (result.modifier, result.year_inferred) == (Modifier.approx, True)
+    assert interval_for_value(result.value)[:2] == (result.start, result.end)
+
+
+def test_kb_dates_imports_nothing_else_from_kb():
+    package = Path(__file__).parents[1] / "kb" / "dates"
+    imported = set()
+    for source in package.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    assert {m for m in imported if m == "kb" or m.startswith("kb.")} <= {
+        m for m in imported if m.startswith("kb.dates")}
+    assert any(m.startswith("kb.dates") for m in imported)

@@ -5,7 +5,8 @@ The pattern is built from fragments; each alternative is an outermost named grou
 Ranges come first so that «с 1 по 5 марта» is not cut into «1» and «5 марта»; their
 span keeps «с»/«между» but not a leading «в» («в 2020–2022 годах»). A simple
 preposition or an approximation word before a single expression is matched (groups
-``prep`` and ``approx``) but left out of the alternative's span.
+``prep`` and ``approx``) but left out of the alternative's span, and so is a clock time
+after any expression («28 октября 2014 в 07:54», «вчера в 18:05»): a date is what is kept.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import re
 from kb.dates import lexicon as lx
 
 MONTH = rf"(?:{lx.alternation(lx.MONTHS)})\b"
-MONTH_OR_ABBR = rf"(?:{lx.alternation([*lx.MONTHS, *lx.MONTH_ABBREVIATIONS])})(?!\w)"
+MONTH_OR_ABBR = (rf"(?:(?:{lx.alternation(lx.MONTHS)})\b"
+                 rf"|(?:{lx.alternation(lx.MONTH_ABBREVIATIONS)})\.?)(?!\w)")
 EN_MONTH = rf"(?:{lx.alternation(lx.ENGLISH_MONTHS)})\b\.?"
 ORDINAL_WORD = (rf"(?:(?:{lx.alternation(lx.TENS)})\s+)?"
                 rf"(?:{lx.alternation(lx.ORDINAL_STEMS)})(?:{lx.alternation(lx.ORDINAL_ENDINGS)})\b")
@@ -27,13 +29,22 @@ RELATIVE = (rf"(?:(?:{lx.alternation(lx.RELATIVE_STEMS)})(?:{lx.alternation(lx.R
             rf"|{lx.alternation(lx.THIS_FORMS)})\b")
 SEASON = rf"(?:{lx.alternation(lx.SEASON_FORMS)})\b"
 WEEKDAY = rf"(?:{lx.alternation(lx.WEEKDAYS)})\b"
+WEEKDAY_ABBR = rf"(?:{lx.alternation(lx.WEEKDAY_ABBREVIATIONS)})\b"
+WEEKDAY_NOMINATIVE = rf"(?:{lx.alternation(lx.WEEKDAY_NOMINATIVES)})\b"
+CLOCK = r"(?:,?\s+(?:во?\s+)?[0-2]?\d:[0-5]\d(?::[0-5]\d)?)"
+# «2 Декабрь 95»: two digits after a month are a year only before a clock time or at
+# the end of a line; «5 марта 20 человек» is a count.
+TWO_DIGIT_YEAR = rf"(?P<dmy_yy>\d\d)(?={CLOCK}|[ \t]*(?:\r?\n|$))"
 PART = rf"(?:{lx.alternation(lx.PART_WORDS)})\b"
 ORDINAL_1_4 = rf"(?:перв|втор|трет|четв[её]рт)(?:{lx.alternation(lx.ORDINAL_ENDINGS)})\b"
 QUARTER_NUMBER = rf"(?:{ORDINAL_1_4}|[1-4]\s?-?(?:го|й|м|ом)?\b|(?:iv|iii|ii|i)\b)"
 HALF_NUMBER = (r"(?:(?:перв|втор)(?:ое|ого|ому|ым|ом|ая|ой|ую)\b"
                r"|[12]\s?-?(?:го|е|м|ом|й|я)?\b|(?:ii|i)\b)")
 RANGE_JOIN = r"(?:\s*[–—-]\s*|\s+(?:по|до)\s+)"
-NUMBER = rf"(?:\d{{1,2}}|{lx.alternation(lx.CARDINALS)})"
+COUNT = (rf"(?:\d{{1,3}}|(?:{lx.alternation(lx.CARDINAL_TENS)})"
+         rf"(?:\s+(?:{lx.alternation(lx.ONES)}))?"
+         rf"|{lx.alternation([*lx.COUNT_WORDS, *lx.SEVERAL])})\b")
+SHIFT_UNIT = rf"(?:{lx.alternation(lx.SHIFT_UNITS)})(?![\w-])"
 
 
 def year_spec(p: str) -> str:
@@ -86,8 +97,10 @@ def year_unit(p: str, marked: bool = True) -> str:
 
 
 def relative_unit(p: str) -> str:
-    """A cycle named relative to the reference: «прошлой неделе», «этом году»."""
-    return rf"(?P<{p}_r>{RELATIVE})\s+(?P<{p}_u>{lx.alternation(lx.UNIT_NOUNS)})\b"
+    """A cycle named relative to the reference: «прошлой неделе», «этом году», «пр мес»."""
+    return (rf"(?P<{p}_r>{RELATIVE})\s+(?P<{p}_u>{lx.alternation(lx.UNIT_NOUNS)})\b"
+            rf"|(?P<{p}_ra>{RELATIVE}|(?:{lx.alternation(lx.CLIPPED_RELATIVES)})\b)\s+"
+            rf"(?P<{p}_ua>{lx.alternation(lx.UNIT_ABBREVIATIONS)})(?![\w-])")
 
 
 _RANGES = {
@@ -105,7 +118,12 @@ _PART_TARGETS = (rf"(?:{month_unit('ptm')}|{season_unit('pts')}|{quarter_unit('p
                  rf"|(?:(?P<pt_ry>{RELATIVE})\s+)?(?P<pt_yr>года)\b)")
 
 _SINGLES = {
-    "dmy": rf"(?:{WEEKDAY},\s+)?{day_month('dmy')}",
+    "dmy": (rf"(?:(?P<dmy_w>{WEEKDAY}),?\s+|(?P<dmy_wa>{WEEKDAY_ABBR}),\s+)?"
+            rf"(?P<dmy_d>{DAY})\s+(?P<dmy_m>{MONTH_OR_ABBR})"
+            # «14 декабря в 1989 году»: «в» only before a year with its word.
+            rf"(?:\s+(?:в\s+(?=\d{{4}}{YEAR_SUFFIX}?\s*{YEAR_WORD}))?{year_spec('dmy')}"
+            rf"|\s+{TWO_DIGIT_YEAR})?(?:,\s*(?P<dmy_wn>{WEEKDAY_NOMINATIVE}))?"),
+    "mdy": rf"(?P<mdy_m>{MONTH_OR_ABBR})\s+(?P<mdy_d>[0-3]?\d),\s*(?P<mdy_y>\d{{4}})",
     "part": rf"(?P<pt_w>{PART})\s+{_PART_TARGETS}",
     "qtr": quarter_unit("qtr"),
     "half": half_unit("half"),
@@ -116,9 +134,14 @@ _SINGLES = {
     "rel": relative_unit("rel"),
     "wd": rf"(?:(?P<wd_r>{RELATIVE})\s+)?(?P<wd_d>{WEEKDAY})",
     "rday": rf"(?:{lx.alternation(lx.RELATIVE_DAYS)})\b",
-    "ago": rf"(?:(?P<ago_n>{NUMBER})\s+)?(?P<ago_u>{lx.alternation(lx.AGO_UNITS)})\s+назад\b",
-    "num": r"\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d\d)|\d{4}-\d\d-\d\d|(?:0[1-9]|1[0-2])\.\d{4}",
-    "en": rf"{EN_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{EN_MONTH}\s+\d{{4}}",
+    "ago": (rf"(?:(?P<ago_n>{COUNT})\s+)?"
+            rf"(?P<ago_u>{lx.alternation([*lx.SHIFT_UNITS, *lx.AGO_ONLY_UNITS])})\.?\s+назад\b"),
+    "later": (rf"(?P<later_w>{lx.alternation(lx.LATER_WORDS)})\s+(?:(?P<later_n>{COUNT})\s+)?"
+              rf"(?P<later_u>{SHIFT_UNIT})"),
+    # «27. 05.99»: a space may follow a dot.
+    "num": (r"(?P<num_v>\d{1,2}(?:\.\s?|/)\d{1,2}(?:\.\s?|/)(?:\d{4}|\d\d)|\d{4}-\d\d-\d\d"
+            r"|(?:0[1-9]|1[0-2])\.\d{4})"),
+    "en": rf"(?P<en_v>{EN_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{EN_MONTH}\s+\d{{4}})",
 }
 
 
@@ -133,6 +156,6 @@ PATTERN = re.compile(
     + rf"|(?:(?P<approx>{lx.alternation(lx.APPROX_WORDS)})\s+)?"
     + rf"(?:(?P<prep>{lx.alternation(lx.PREPOSITIONS)})\s+)?(?:"
     + "|".join(_group(n, b) for n, b in _SINGLES.items())
-    + r"))(?!\w|[.,/:-]\d)",
+    + rf")){CLOCK}?(?!\w|[.,/:-]\d)",
     re.IGNORECASE,
 )

@@ -7,6 +7,8 @@ that adjectives such as «мартовский» or «первенство» are
 
 from __future__ import annotations
 
+import re
+
 from kb.dates.model import Modifier
 
 _SOFT = ("ь", "я", "е", "ю", "ем", "ём")   # январь-type months in every case
@@ -22,10 +24,11 @@ MONTHS: dict[str, int] = {stem + ending: number
                           for ending in endings}
 MONTHS.update(dict.fromkeys(("май", "мая", "мае", "маю", "маем"), 5))
 
-# Only accepted right after a day number, with the dot («24 фев. 2023»).
+# Only accepted next to a day number, with or without the dot («24 фев. 2023»,
+# «МОСКВА, 5 апр — Интерфакс», «Авг 26, 2015»).
 MONTH_ABBREVIATIONS: dict[str, int] = {
-    "янв.": 1, "фев.": 2, "февр.": 2, "мар.": 3, "апр.": 4, "июн.": 6, "июл.": 7,
-    "авг.": 8, "сен.": 9, "сент.": 9, "окт.": 10, "ноя.": 11, "нояб.": 11, "дек.": 12,
+    "янв": 1, "фев": 2, "февр": 2, "мар": 3, "апр": 4, "июн": 6, "июл": 7,
+    "авг": 8, "сен": 9, "сент": 9, "окт": 10, "ноя": 11, "нояб": 11, "дек": 12,
 }
 
 ENGLISH_MONTHS = ("january", "february", "march", "april", "may", "june", "july",
@@ -47,10 +50,31 @@ TENS = {"двадцать": 20, "тридцать": 30}
 
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
-CARDINALS: dict[str, int] = {
-    "один": 1, "одну": 1, "одна": 1, "два": 2, "две": 2, "три": 3, "четыре": 4,
-    "пять": 5, "шесть": 6, "семь": 7, "восемь": 8, "девять": 9, "десять": 10,
+# Counts of days, weeks, months or years: «через три дня» (accusative), «в течение
+# трёх дней» (genitive), «двое суток назад» (collective), «пару дней назад».
+ONES: dict[str, int] = {
+    "один": 1, "одну": 1, "одна": 1, "одного": 1, "одной": 1, "два": 2, "две": 2, "двух": 2,
+    "три": 3, "трёх": 3, "трех": 3, "четыре": 4, "четырёх": 4, "четырех": 4, "пять": 5,
+    "пяти": 5, "шесть": 6, "шести": 6, "семь": 7, "семи": 7, "восемь": 8, "восьми": 8,
+    "девять": 9, "девяти": 9,
 }
+CARDINAL_TENS: dict[str, int] = {
+    "двадцать": 20, "двадцати": 20, "тридцать": 30, "тридцати": 30, "сорок": 40,
+    "сорока": 40, "пятьдесят": 50, "пятидесяти": 50, "шестьдесят": 60, "семьдесят": 70,
+    "восемьдесят": 80, "девяносто": 90,
+}
+_TEENS = {"десят": 10, "одиннадцат": 11, "двенадцат": 12, "тринадцат": 13, "четырнадцат": 14,
+          "пятнадцат": 15, "шестнадцат": 16, "семнадцат": 17, "восемнадцат": 18,
+          "девятнадцат": 19}
+COUNT_WORDS: dict[str, int] = {
+    **ONES, **CARDINAL_TENS,
+    **{stem + ending: n for stem, n in _TEENS.items() for ending in ("ь", "и")},
+    "сто": 100, "двое": 2, "трое": 3, "четверо": 4, "пятеро": 5, "шестеро": 6, "семеро": 7,
+    "пару": 2, "пара": 2, "пары": 2,
+}
+# «Несколько дней назад»: two to nine units, the interval that surely holds the day meant.
+SEVERAL = ("несколько", "нескольких")
+SEVERAL_RANGE = (2, 9)
 
 SEASON_FORMS: dict[str, str] = {
     **dict.fromkeys(("весна", "весны", "весне", "весну", "весной", "весною"), "SP"),
@@ -72,8 +96,17 @@ WEEKDAYS: dict[str, int] = {
     **dict.fromkeys(("четверг", "четверга", "четвергу"), 3),
     **dict.fromkeys(("пятница", "пятницу", "пятницы", "пятнице"), 4),
     **dict.fromkeys(("суббота", "субботу", "субботы", "субботе"), 5),
-    **dict.fromkeys(("воскресенье", "воскресенья", "воскресенью"), 6),
+    # «воскресение» (resurrection) is a common misspelling of the day in news.
+    **dict.fromkeys(("воскресенье", "воскресенья", "воскресенью", "воскресение"), 6),
 }
+# Three-letter abbreviations of site datelines («Пнд, 07 янв. 2019 г.»); only accepted
+# before a comma and a date. Two-letter ones are not: «5 Вт, 10 мая» is watts.
+WEEKDAY_ABBREVIATIONS: dict[str, int] = {
+    "пнд": 0, "втр": 1, "срд": 2, "чтв": 3, "птн": 4, "сбт": 5, "вск": 6,
+}
+# The nominative after a date: «21 сентября 2021 г., вторник».
+WEEKDAY_NOMINATIVES = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота",
+                       "воскресенье")
 # «Среда» is also «environment»: «в среду разработки» is not a Wednesday.
 AMBIGUOUS_WEEKDAYS = frozenset({"среда", "среду", "среды"})
 
@@ -87,6 +120,9 @@ RELATIVE_ENDINGS = ("ый", "ий", "ого", "его", "ому", "ему", "ы�
                     "ая", "яя", "ей", "ой", "ую", "юю", "ее", "ое", "ие", "ые", "их", "ых")
 # Not «это»: «это год перемен» is not «this year».
 THIS_FORMS = ("этот", "этого", "этому", "этим", "этом", "эта", "этой", "эту")
+# Clipped adjectives of site widgets («в пр мес», «на след нед»); only accepted before
+# an abbreviated cycle noun.
+CLIPPED_RELATIVES: dict[str, int] = {"пр": -1, "эт": 0, "сл": 1, "след": 1}
 
 UNIT_NOUNS: dict[str, str] = {
     **dict.fromkeys(("неделя", "недели", "неделе", "неделю", "неделей"), "week"),
@@ -95,6 +131,8 @@ UNIT_NOUNS: dict[str, str] = {
     **dict.fromkeys(("полугодие", "полугодия", "полугодию", "полугодием", "полугодии"), "half"),
     **dict.fromkeys(("год", "года", "году", "годом"), "year"),
 }
+# Abbreviated cycle nouns («в прошлом мес», «на этой нед», «в этом г.»).
+UNIT_ABBREVIATIONS: dict[str, str] = {"мес": "month", "нед": "week", "г": "year"}
 QUARTER_NOUNS = ("квартал", "квартала", "кварталу", "кварталом", "квартале", "кв.")
 HALF_NOUNS = ("полугодие", "полугодия", "полугодию", "полугодием", "полугодии")
 HALF_OF_NOUNS = ("половина", "половины", "половине", "половину", "половиной")
@@ -112,14 +150,26 @@ PART_WORDS: dict[str, Modifier] = {
 
 RELATIVE_DAYS: dict[str, int] = {
     "позавчера": -2, "вчера": -1, "накануне": -1, "сегодня": 0, "завтра": 1, "послезавтра": 2,
+    "послепослезавтра": 3,
 }
-AGO_UNITS: dict[str, str] = {
-    **dict.fromkeys(("день", "дня", "дней"), "day"),
-    **dict.fromkeys(("неделю", "недели", "недель"), "week"),
-    **dict.fromkeys(("месяц", "месяца", "месяцев"), "month"),
-    **dict.fromkeys(("год", "года", "лет"), "year"),
-    "полгода": "half_year",
+# The units of «3 дня назад» and «через 3 дня»: each form -> (cycle, cycles per unit).
+SHIFT_UNITS: dict[str, tuple[str, int]] = {
+    **dict.fromkeys(("день", "дня", "дней", "дн", "сутки", "суток"), ("day", 1)),
+    **dict.fromkeys(("неделю", "недели", "недель", "нед"), ("week", 1)),
+    **dict.fromkeys(("месяц", "месяца", "месяцев", "мес"), ("month", 1)),
+    **dict.fromkeys(("год", "года", "лет"), ("year", 1)),
+    **dict.fromkeys(("полгода", "полугода"), ("month", 6)),
+    **dict.fromkeys(("полтора года", "полутора лет"), ("month", 18)),
 }
+# One letter after a count is as often a unit of measure («5 г» is grams), so «д» and
+# «г» count only before «назад».
+AGO_ONLY_UNITS: dict[str, tuple[str, int]] = {"д": ("day", 1), "г": ("year", 1)}
+# «через неделю», «спустя полгода», «в течение суток»: that long after the reference.
+LATER_WORDS = ("через", "спустя", "в течение")
+
+# After these an unwritten year is the nearest occurrence, which may be to come: «до 10
+# марта» in an article of 6 March is a deadline four days ahead.
+DEADLINE_PREPOSITIONS = frozenset({"до", "к", "ко"})
 
 APPROX_WORDS = ("около", "примерно", "приблизительно", "ориентировочно")
 PREPOSITIONS = ("в", "во", "к", "ко", "на", "с", "со", "до", "по", "от", "за", "после",
@@ -128,15 +178,66 @@ YEAR_WORDS = ("год", "года", "году", "годом", "годы", "го�
 
 
 def alternation(forms) -> str:
-    """A regex alternative matching any of ``forms``, longest first so no prefix wins."""
-    escaped = (f.replace(".", r"\.").replace(" ", r"\s+") for f in forms)
-    return "|".join(sorted(set(escaped), key=len, reverse=True))
+    """A regex alternative matching any of ``forms``, a longer form before its prefix.
+
+    The forms are merged into a trie («март(?:а|е|ом|у)?»): the regex engine tries the
+    branches of an alternation one by one at every word of a text, and a trie keeps
+    that to one branch per distinct letter.
+    """
+    trie: dict = {}
+    for form in sorted(set(forms)):
+        node = trie
+        for char in form:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_pattern(trie)
+
+
+def _trie_pattern(node: dict) -> str:
+    branches = [(r"\s+" if char == " " else re.escape(char)) + _trie_pattern(child)
+                for char, child in node.items() if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    if "" not in node:
+        return body
+    return f"(?:{body})?" if len(branches) == 1 else f"{body}?"
+
+
+def _normal(words: str) -> str:
+    return " ".join(words.lower().rstrip(".").split())
 
 
 def month_number(word: str) -> int:
-    """The month a full or abbreviated month word names."""
-    word = word.lower()
+    """The month a full or abbreviated month word names: «марта», «авг.», «Авг» -> 3, 8, 8."""
+    word = _normal(word)
     return MONTHS.get(word) or MONTH_ABBREVIATIONS[word]
+
+
+def weekday_number(word: str) -> int:
+    """The weekday a full or abbreviated weekday word names, Monday = 0."""
+    word = _normal(word)
+    return WEEKDAYS[word] if word in WEEKDAYS else WEEKDAY_ABBREVIATIONS[word]
+
+
+def count_number(words: str) -> int | None:
+    """A count in digits or words: «3», «двадцать пять», «двое», «пару»; None for «несколько»."""
+    words = _normal(words)
+    if words in SEVERAL:
+        return None
+    return int(words) if words.isdigit() else sum(COUNT_WORDS[w] for w in words.split())
+
+
+def shift_unit(word: str) -> tuple[str, int]:
+    """The cycle and its multiple a unit of «3 дня назад» names: «нед.» -> ('week', 1)."""
+    word = _normal(word)
+    return SHIFT_UNITS.get(word) or AGO_ONLY_UNITS[word]
+
+
+def cycle_unit(word: str) -> str:
+    """The cycle a noun of «в прошлом месяце» or «в прошлом мес.» names."""
+    word = _normal(word)
+    return UNIT_NOUNS.get(word) or UNIT_ABBREVIATIONS[word]
 
 
 def _stem_lookup(word: str, stems: dict) -> int:
@@ -158,9 +259,12 @@ def ordinal_number(words: str) -> int:
 
 
 def relative_shift(word: str) -> int:
-    """The cycle shift of a relative adjective: «прошлого» -> -1, «этом» -> 0."""
-    if word.lower() in THIS_FORMS:
+    """The cycle shift of a relative adjective: «прошлого» -> -1, «этом» -> 0, «след» -> 1."""
+    word = word.lower()
+    if word in THIS_FORMS:
         return 0
+    if word in CLIPPED_RELATIVES:
+        return CLIPPED_RELATIVES[word]
     return _stem_lookup(word, RELATIVE_STEMS)
 
 

@@ -100,6 +100,11 @@ def valid_year(year: int) -> bool:
     return MIN_YEAR <= year <= MAX_YEAR
 
 
+def full_year(two_digits: int) -> int:
+    """The year a two-digit year means, as ``strptime``'s ``%y`` reads it: 69-99 -> 1969-1999."""
+    return two_digits + (1900 if two_digits >= 69 else 2000)
+
+
 def month_end(year: int, month: int) -> date:
     """The last day of a month."""
     return date(year, month, calendar.monthrange(year, month)[1])

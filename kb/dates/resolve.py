@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 
 from kb.dates.grammar import PATTERN
 from kb.dates.handlers import HANDLERS
-from kb.dates.lexicon import WEEKDAYS
+from kb.dates.lexicon import DEADLINE_PREPOSITIONS, WEEKDAY_ABBREVIATIONS, WEEKDAYS
 from kb.dates.model import Anchor, ResolvedDate, interval_for_value, valid_year
 from kb.dates.units import Context, Meaning
 
@@ -16,7 +17,7 @@ _VALUE = re.compile(r"\d{4}(?:-(?:\d\d(?:-\d\d)?|W\d\d|Q[1-4]|H[12]|SP|SU|FA|WI)
 _TRAILING = ".,;:!?"
 
 
-def _day_of(reference: date | None) -> date | None:
+def calendar_day(reference: date | None) -> date | None:
     """The calendar day of a reference; a datetime (a date subclass) would not compare."""
     return reference.date() if isinstance(reference, datetime) else reference
 
@@ -31,6 +32,11 @@ def _plausible(meaning: Meaning | None) -> bool:
         valid_year(meaning.start.year) and valid_year(meaning.end.year)))
 
 
+def _meaning(m: re.Match, ctx: Context) -> Meaning | None:
+    deadline = (m["prep"] or "").lower() in DEADLINE_PREPOSITIONS
+    return HANDLERS[m.lastgroup](m, replace(ctx, deadline=deadline))
+
+
 def find_dates(text: str, reference: date | None = None) -> list[ResolvedDate]:
     """Every temporal expression in a text, in order, with exact spans.
 
@@ -40,12 +46,12 @@ def find_dates(text: str, reference: date | None = None) -> list[ResolvedDate]:
     its year stays unknown (``XXXX`` value, no interval), and relative expressions
     («вчера», «на прошлой неделе») are left out.
     """
-    reference = _day_of(reference)
+    reference = calendar_day(reference)
     found: list[ResolvedDate] = []
     previous: Meaning | None = None
     for m in PATTERN.finditer(text):
         name = m.lastgroup
-        meaning = HANDLERS[name](m, Context(reference, previous))
+        meaning = _meaning(m, Context(reference, previous))
         if not _plausible(meaning):
             continue
         start, end = m.span(name)
@@ -64,7 +70,7 @@ def _whole_meaning(expression: str, ctx: Context) -> Meaning | None:
     for candidate in (expression, expression.rstrip(_TRAILING)):
         m = PATTERN.fullmatch(candidate)
         if m:
-            return HANDLERS[m.lastgroup](m, ctx)
+            return _meaning(m, ctx)
     return None
 
 
@@ -78,7 +84,7 @@ def resolve_date(text: str, reference: date | None = None) -> ResolvedDate | Non
     expression = text.strip()
     if not expression:
         return None
-    meaning = _whole_meaning(expression, Context(_day_of(reference), whole=True))
+    meaning = _whole_meaning(expression, Context(calendar_day(reference), whole=True))
     if not _plausible(meaning):
         return None
     start = text.index(expression)
@@ -88,7 +94,8 @@ def resolve_date(text: str, reference: date | None = None) -> ResolvedDate | Non
 def named_weekday(text: str) -> int | None:
     """The weekday an expression names, Monday = 0, if it names one.
 
-    >>> named_weekday("в четверг, 19 сентября"), named_weekday("19 сентября")
-    (3, None)
+    >>> [named_weekday(e) for e in ("в четверг, 19 сентября", "Пнд, 07 янв.", "19 сентября")]
+    [3, 0, None]
     """
-    return next((WEEKDAYS[w] for w in re.findall(r"\w+", text.lower()) if w in WEEKDAYS), None)
+    names = {**WEEKDAYS, **WEEKDAY_ABBREVIATIONS}
+    return next((names[w] for w in re.findall(r"\w+", text.lower()) if w in names), None)

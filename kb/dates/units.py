@@ -8,6 +8,11 @@ Year rules (a year is never taken from today's date):
   reference («3 марта» on 6 March 2023 is 2023-03-03; «в марте» on 15 March 2023 is
   March 2023) - except bare seasons, which take the most recent season that has
   *ended* («летом» on 15 July 2023 is summer 2022);
+* no year after «до»/«к» (a deadline): the occurrence nearest the reference, past or
+  to come («до 10 марта» on 6 March 2023 is 2023-03-10, on 20 March 2023 too);
+* no year, a weekday written with the day («в среду, 10 июля»): the year nearest the
+  reference (or the previous mention) in which that day is that weekday, looked for
+  within three years either way; where none fits, the rules above;
 * no year, no reference, after a mention with a written year in the same text: the
   occurrence in that mention's year, or in the next year when it would end before
   the mention (HeidelTime's narrative rule);
@@ -23,6 +28,9 @@ from typing import NamedTuple
 from kb.dates.model import Anchor, Modifier, Precision, finer, interval_for_value
 
 _SEARCH_BACK = 8  # far enough to reach the previous 29 February
+# How far from the reference a weekday may move the year: a date on its weekday five
+# years away is more likely a wrong weekday than the year meant.
+_WEEKDAY_YEARS = 3
 
 
 class Meaning(NamedTuple):
@@ -44,6 +52,7 @@ class Context:
     reference: date | None
     previous: Meaning | None = None   # the last mention with a written year
     whole: bool = False               # the expression is the whole input (resolve_date)
+    deadline: bool = False            # after «до»/«к»: the nearest occurrence, maybe to come
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,7 @@ class Unit:
     season: str = ""
     year: int | None = None    # written, or computed by the caller from the reference
     shift: int | None = None   # «прошлого года»: the reference year + shift
+    weekday: int | None = None  # written with the day («в среду, 10 июля»), Monday = 0
 
     def value(self, year: int | None) -> str:
         """The TIMEX3 value of this unit in ``year`` (``XXXX`` when None)."""
@@ -94,6 +104,24 @@ def _latest_year(unit: Unit, reference: date, ended: bool) -> int | None:
     return None
 
 
+def _distance(interval: tuple[date, date], day: date) -> int:
+    start, end = interval
+    return (start - day).days if start > day else max((day - end).days, 0)
+
+
+def _nearest_year(unit: Unit, reference: date) -> int | None:
+    years = [y for y in range(reference.year - _SEARCH_BACK, reference.year + 2)
+             if unit.interval(y)]
+    # On a tie the past occurrence wins: a report tells what has happened.
+    return min(years, key=lambda y: (_distance(unit.interval(y), reference), y), default=None)
+
+
+def _weekday_year(unit: Unit, anchor: date) -> int | None:
+    fits = [y for y in range(anchor.year - _WEEKDAY_YEARS, anchor.year + _WEEKDAY_YEARS + 1)
+            if (found := unit.interval(y)) and found[0].weekday() == unit.weekday]
+    return min(fits, key=lambda y: (_distance(unit.interval(y), anchor), y), default=None)
+
+
 def _narrative_year(unit: Unit, mention: date) -> int | None:
     for year in range(mention.year, mention.year + _SEARCH_BACK):
         found = unit.interval(year)
@@ -112,10 +140,16 @@ def find_year(unit: Unit, ctx: Context, ended: bool = False
         return unit.year, Anchor.none
     if unit.shift is not None:
         return (ctx.reference.year + unit.shift, Anchor.publication) if ctx.reference else None
+    anchor = Anchor.publication if ctx.reference else Anchor.previous_mention
+    anchor_day = ctx.reference or (ctx.previous.start if ctx.previous else None)
+    if unit.weekday is not None and anchor_day and (year := _weekday_year(unit, anchor_day)):
+        return year, anchor
     if ctx.reference:
-        return _latest_year(unit, ctx.reference, ended), Anchor.publication
+        if ctx.deadline:
+            return _nearest_year(unit, ctx.reference), anchor
+        return _latest_year(unit, ctx.reference, ended), anchor
     if ctx.previous:
-        return _narrative_year(unit, ctx.previous.start), Anchor.previous_mention
+        return _narrative_year(unit, ctx.previous.start), anchor
     return (None, Anchor.none) if unit.exists_in_some_year() else None
 
 
@@ -136,6 +170,12 @@ def resolve_unit(unit: Unit, ctx: Context, modifier: Modifier | None = None,
         return None
     return Meaning(interval[0], interval[1], unit.precision, modifier, unit.value(year),
                    inferred, anchor)
+
+
+def resolve_in_year(unit: Unit, ctx: Context, modifier: Modifier | None, year: int,
+                    anchor: Anchor) -> Meaning | None:
+    """The meaning of a unit in a year the caller computed from ``anchor``."""
+    return resolve_unit(replace(unit, year=year, shift=None), ctx, modifier, anchor=anchor)
 
 
 def _with_year_near(unit: Unit, year: int, other: Unit, before: bool) -> Unit:
