@@ -26,7 +26,7 @@ from datetime import date
 
 from razdel import sentenize
 
-from kb.dates import Precision, find_dates, resolve_date
+from kb.dates import find_dateline, find_dates, interval_for_value
 from kb.names import morph_analyzer
 
 # A paragraph ends a sentence: a period or an ellipsis, maybe inside quotes or brackets.
@@ -49,16 +49,6 @@ _OTHER_STORIES = re.compile(
     re.IGNORECASE,
 )
 _BYLINE = re.compile(r"^(?:автор|текст|фото|редактор|источник)\s*:", re.IGNORECASE)
-# «Москва, 7 сентября 2023 года»: the place a dateline may start with.
-_PLACE = re.compile(r"^[А-ЯЁA-Z][а-яёa-zА-ЯЁA-Z\-]+(?: [А-ЯЁA-Z][а-яёa-z\-]+)?,\s*")
-_CLOCK = re.compile(r"\[?\b\d{1,2}:\d{2}\b\]?")
-# «МОСКВА, 2 сен — Интерфакс.», «РИМ, 20 декабря. /ТАСС/.», «СИЭТЛ, 27 марта 2024 г. —», «5 апреля, ТАСС.»
-_WIRE_DATELINE = re.compile(
-    r"^(?:[А-ЯЁA-Z][А-ЯЁA-Z\-]+(?: [А-ЯЁA-Z\-]+)*,\s+)?(?P<when>\d{1,2}\s+[а-яё]+\.?(?:\s+\d{4}(?:\s*г\.?)?)?)"
-    r"\s*(?:[.,]?\s*/?[А-ЯЁA-Z][^\s/]*/?\.?\s*)?(?:—|–|-|\.)"
-)
-
-
 @dataclass(frozen=True)
 class PageText:
     title: str
@@ -159,39 +149,31 @@ def _header_date(header: list[str], headline_index: int | None) -> date | None:
 
 
 def _dateline_date(line: str) -> date | None:
-    """The day a line gives when the line is only a date (and maybe a clock time)."""
+    """The day a line gives when the line is a dateline (``kb.dates.find_dateline``) with its year."""
     if line.lower().startswith("сегодня"):
         return None  # the site's «today»: the day the page was saved, not published
-    bare = _PLACE.sub("", _CLOCK.sub(" ", line)).replace(" в ", " ").strip(" ,.|—-")
-    if not bare or len(bare) > 40:
-        return None
-    when = resolve_date(bare)
-    if when is None or when.precision is not Precision.day or when.start is None or when.year_inferred:
-        return None
-    return when.start
+    when = find_dateline(line)
+    return when.start if when is not None and when.start is not None else None
 
 
 def _wire_date(first_line: str, story: str) -> date | None:
-    match = _WIRE_DATELINE.match(first_line)
-    if match is None:
+    """A wire's dateline in the story's first line; a day without a year takes the year the story allows."""
+    when = find_dateline(first_line)
+    if when is None:
         return None
-    written = match.group("when").rstrip(".")
-    when = resolve_date(written)
-    if when is not None and when.precision is Precision.day and when.start is not None and not when.year_inferred:
-        return when.start
-    return _year_for_day(written, story)
+    return when.start or _year_for_day(when.value, story)
 
 
-def _year_for_day(day_and_month: str, story: str) -> date | None:
-    """A wire's «2 сен» in the first year in which it is not before the story's latest full date."""
+def _year_for_day(value: str, story: str) -> date | None:
+    """A wire's «2 сен» (``XXXX-09-02``) in the first year in which it is not before the story's latest full date."""
     told = [d.end for d in find_dates(story, None) if d.end is not None and not d.year_inferred]
     if not told:
         return None
     latest = max(told)
     for year in (latest.year, latest.year + 1):
-        when = resolve_date(f"{day_and_month} {year}")
-        if when is not None and when.start is not None and when.start >= latest:
-            return when.start
+        interval = interval_for_value(f"{year}{value[4:]}")
+        if interval is not None and interval[0] >= latest:
+            return interval[0]
     return None
 
 

@@ -195,7 +195,9 @@ class EntityMatcher:
             last += 1
         for j in range(last, i - 1, -1):
             span = tokens[i : j + 1]
-            for key in {"".join(t.key for t in span), "".join(t.lemma for t in span)}:
+            # «Лабораторией Касперского», «Совета Федерации»: the head declines, its complement does not.
+            head_declined = span[0].lemma + "".join(t.key for t in span[1:])
+            for key in {"".join(t.key for t in span), "".join(t.lemma for t in span), head_declined}:
                 refs = self.by_key.get(key)
                 if refs and self._form_ok(key, span):
                     return EntityMention(refs[0], i, j, span[0].start, span[-1].end)

@@ -103,7 +103,12 @@ def annotate_sentences(doc: Document) -> None:
             sentence.dates = _past_dates(find_dates(doc.title, doc.published), doc.published)
         else:
             sentence.dates = [d for d in body_dates if sentence.start <= d.span[0] < sentence.end]
-        sentence.entities = doc.matcher.find(doc.source(sentence), sentence.tokens)
+        sentence.entities = [
+            m
+            for m in doc.matcher.find(doc.source(sentence), sentence.tokens)
+            # «под лицензией MIT», «на чипах Apple»: a technology's name, no party to anything.
+            if not (m.first_token > 0 and sentence.tokens[m.first_token - 1].lemma in doc.lexicon.technology)
+        ]
         sentence.triggers = doc.lexicon.triggers(sentence.tokens)
         sentence.comparison_from = _comparison_start(sentence.tokens, cues)
         sentence.cites_source = any(t.lemma in doc.lexicon.reporting for t in sentence.tokens)

@@ -33,11 +33,6 @@ PRODUCT_NOUNS = frozenset({
     "модель", "нейросеть", "чатбот", "бот", "ассистент", "помощник", "инструмент", "агент", "генератор", "семейство",
     "приложение", "функция", "продукт", "версия", "система", "кодер", "нейромодель", "llm", "сервис",
 })
-# Nouns after which a Latin name is a technology, not a company («под лицензией MIT»).
-TECHNOLOGY_NOUNS = frozenset({
-    "лицензия", "формат", "язык", "стандарт", "протокол", "библиотека", "фреймворк", "архитектура", "движок", "чип",
-    "процессор", "ускоритель", "видеокарта", "смартфон", "ноутбук", "устройство", "ос", "браузер", "игра", "конференция",
-})
 # Head nouns of state bodies and courts.
 INSTITUTION_NOUNS = frozenset({
     "суд", "министерство", "управление", "комитет", "служба", "агентство", "правительство", "парламент", "дума",
@@ -71,7 +66,7 @@ def _learn_tagged(doc: Document, start: int, end: int) -> None:
         return
     before = _noun_before(sentence, words[0])
     if _LATIN_NAME.match(text):
-        if before not in PRODUCT_NOUNS | TECHNOLOGY_NOUNS and not any(ch.isdigit() for ch in text):
+        if before not in PRODUCT_NOUNS | doc.lexicon.technology and not any(ch.isdigit() for ch in text):
             doc.matcher.learn(ORGANIZATION, text, [text], org_kind=_kind_by_noun(before))
         return
     head = next((i for i in words if sentence.tokens[i].head not in set(words)), words[0])
