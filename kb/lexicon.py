@@ -34,6 +34,9 @@ class Lexicon:
     circumstance: frozenset[str]
     recall: frozenset[str]
     technology: frozenset[str]
+    presentation: frozenset[str]
+    availability: frozenset[str]
+    available_now: frozenset[str]
     total: frozenset[str]
     departure: frozenset[str]
     investors_only: frozenset[str]
@@ -124,7 +127,7 @@ def load_lexicon() -> Lexicon:
         words=words,
         phrases=phrases,
         receiver_first=frozenset(receiver_first),
-        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan", "third_party", "circumstance", "total", "recall", "technology")},
+        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan", "third_party", "circumstance", "total", "recall", "technology", "presentation", "availability", "available_now")},
         departure=frozenset(" ".join(alias_key(w) for w in p.split()) for p in data["personnel"].get("departure", [])),
         investors_only=frozenset(" ".join(alias_key(w) for w in p.split()) for p in data["investment"].get("investors_only", [])),
     )

@@ -10,7 +10,7 @@ same story (no other event, no other actor), and last, for a follow-up («всл
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from kb.dates import Anchor, Precision, ResolvedDate
@@ -88,6 +88,7 @@ def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon:
     _fold_announcements_into_releases(clusters, matcher)
     _date_promises_by_release(clusters, matcher)
     _fold_headline_into_body(clusters)
+    _presented_but_not_yet_available(clusters, sentences, matcher, lexicon)
     for cluster in clusters:
         cluster.mentions.sort(key=lambda m: m.sentence.index)
     clusters.sort(key=lambda c: c.mentions[0].sentence.index)
@@ -262,6 +263,41 @@ def _date_promises_by_release(clusters: list[Cluster], matcher: EntityMatcher) -
         if release is not None:
             promise.date, promise.date_sentence = release.date, release.date_sentence
             promise.date_source = DateSource.story
+
+
+def _presented_but_not_yet_available(
+    clusters: list[Cluster], sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon
+) -> None:
+    """«Apple представила Apple Intelligence … Функции появятся осенью»: a product presented and
+    promised for later is announced, not released; one the story calls available is released.
+
+    The promise is any later sentence of the article that names nothing but the product's story
+    (no other principal): a sentence about another product promises that one."""
+    for cluster in clusters:
+        if cluster.kind is not EventKind.release or not all(m.trigger.lemma in lexicon.presentation for m in cluster.mentions):
+            continue
+        told = [s.index for s in cluster.sentences() if not s.is_headline]
+        own = {_family_key(ref, matcher) for ref in cluster.participants(matcher) if is_principal(ref, matcher)}
+        story = [
+            s
+            for s in sentences
+            if not s.is_headline
+            and told
+            and s.index >= min(told)
+            and {_family_key(ref, matcher) for ref in participants_of(s, matcher) if is_principal(ref, matcher)} <= own
+        ]
+        if any(_promises_availability(s, lexicon) for s in story) and not any(_says_available(s, lexicon) for s in story):
+            cluster.kind = EventKind.announcement
+            cluster.mentions = [replace(m, trigger=replace(m.trigger, kind=EventKind.announcement)) for m in cluster.mentions]
+
+
+def _promises_availability(sentence: Sentence, lexicon: Lexicon) -> bool:
+    return any(w.lemma in lexicon.availability and w.feats.get("Tense") == "Fut" for w in sentence.tokens)
+
+
+def _says_available(sentence: Sentence, lexicon: Lexicon) -> bool:
+    lemmas = [w.lemma for w in sentence.tokens]
+    return any(a in lexicon.available_now and b in ("доступный", "доступ", "появляться") for a, b in zip(lemmas, lemmas[1:]))
 
 
 def _fold_headline_into_body(clusters: list[Cluster]) -> None:
