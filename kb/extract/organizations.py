@@ -19,7 +19,7 @@ from kb.extract.document import Document, Sentence
 from kb.extract.inflection import nominative_phrase
 from kb.extract.matcher import MODEL, ORGANIZATION, EntityMatcher
 from kb.models import OrganizationKind
-from kb.names import alias_key
+from kb.names import alias_key, lemma
 
 # Nouns that introduce a company by its name.
 COMPANY_NOUNS = frozenset({
@@ -47,13 +47,37 @@ MAX_NAME_WORDS = 5
 
 def learn_organizations(doc: Document) -> None:
     """Teach the article's matcher the organizations and products it introduces by name."""
-    for span in doc.names:
-        if span.type == "ORG":
-            _learn_tagged(doc, span.start, span.end)
+    for start, end in _name_spans(doc):
+        _learn_tagged(doc, start, end)
     for match in _QUOTED.finditer(doc.text):
         _learn_quoted(doc, match.start(1), match.end(1))
     for sentence in doc.body:
         _learn_introduced_products(doc, sentence)
+
+
+def _name_spans(doc: Document) -> list[tuple[int, int]]:
+    """natasha's ORG spans, and its LOC spans that head an institution («Пекинский интернет-суд»);
+    an institution runs on into the place right after it («Таганский районный суд» «Москвы»)."""
+    spans: list[tuple[int, int]] = []
+    for span in doc.names:
+        if span.type not in ("ORG", "LOC"):
+            continue
+        if spans and doc.text[spans[-1][1] : span.start] == " " and _is_institution(doc, *spans[-1]):
+            spans[-1] = (spans[-1][0], span.end)
+        elif span.type == "ORG" or _is_institution(doc, span.start, span.end):
+            spans.append((span.start, span.end))
+    return spans
+
+
+def _is_institution(doc: Document, start: int, end: int) -> bool:
+    sentence = doc.sentence_at(start)
+    words = sentence.words_between(start, end) if sentence else []
+    return any(_noun_lemma(sentence.tokens[i].text) in INSTITUTION_NOUNS for i in words)
+
+
+def _noun_lemma(word: str) -> str:
+    """The lemma of a word, of its last part for a compound («интернет-суд» is a «суд»)."""
+    return lemma(word.rsplit("-", 1)[-1])
 
 
 def _learn_tagged(doc: Document, start: int, end: int) -> None:
@@ -69,8 +93,10 @@ def _learn_tagged(doc: Document, start: int, end: int) -> None:
         if before not in PRODUCT_NOUNS | doc.lexicon.technology and not any(ch.isdigit() for ch in text):
             doc.matcher.learn(ORGANIZATION, text, [text], org_kind=_kind_by_noun(before))
         return
+    if before in PRODUCT_NOUNS:
+        return  # «нейросеть «Шептун»»: a product, learned as a model from its quotation marks
     head = next((i for i in words if sentence.tokens[i].head not in set(words)), words[0])
-    institution = sentence.tokens[head].lemma in INSTITUTION_NOUNS and len(words) > 1
+    institution = _noun_lemma(sentence.tokens[head].text) in INSTITUTION_NOUNS and len(words) > 1
     if institution and " ".join(sentence.tokens[i].lemma for i in words[:2]) in _NOT_INSTITUTIONS:
         return
     if institution or before in COMPANY_NOUNS or _quoted(doc.text, start, end):
