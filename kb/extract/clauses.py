@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # Words that open a new coordinate clause after a comma («…, а Meta выпустила …»).
 CLAUSE_OPENERS = frozenset({"а", "но", "однако", "и", "который", "что", "когда", "причем", "тогда"})
 # Relative words that open a subordinate clause.
-RELATIVE_WORDS = frozenset({"который", "где", "куда", "откуда", "чей"})
+RELATIVE_WORDS = frozenset({"который", "где", "куда", "откуда", "чей", "когда"})
 # How far into a segment its relative word may stand («, о сделке которой …»).
 RELATIVE_WITHIN = 3
 _SEGMENT_MARKS = ",;:—–()"

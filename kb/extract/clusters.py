@@ -336,7 +336,8 @@ def date_from_story(cluster: Cluster, sentences: list[Sentence], matcher: Entity
                 if m.entity.is_organization and matcher.org_kinds.get(m.entity.id) is OrganizationKind.platform
             )
             # «Интеграция появится позднее в этом году»: the date of a plan, not of the event.
-            dates = free_dates(neighbour)
+            # A date long before the article's news, next to it, is the background the story recalls.
+            dates = [d for d in free_dates(neighbour) if not is_long_before(d, published)]
             if dates and not any(is_future_tense(t.text) for t in neighbour.tokens):
                 cluster.date, cluster.date_sentence = dates[0], neighbour
                 cluster.date_source = DateSource.story

@@ -74,12 +74,21 @@ def _as_leak_if_third_party(mention: Mention, lexicon: Lexicon, matcher: EntityM
     if mention.kind is not EventKind.release:
         return mention
     tokens = mention.sentence.tokens
-    # Russian puts the doer after the verb as often as before it («её опубликовал пользователь»).
-    doer = range(mention.first, min(mention.last, mention.trigger.token_index + THIRD_PARTY_AFTER) + 1)
+    # Russian puts the doer after the verb as often as before it («её опубликовал пользователь»),
+    # and a passive participle names it anywhere after («выложенная 28 января на Hugging Face
+    # анонимным пользователем»): the verb's dependents.
+    trigger = mention.trigger.token_index
+    near = range(mention.first, min(mention.last, trigger + THIRD_PARTY_AFTER) + 1)
+    below = [i for i in range(len(tokens)) if tokens[i].head == trigger and mention.first <= i <= mention.last]
+    doer = [*near, *below]
     acting = [
         m
         for m in mention.entities(matcher)
-        if m.entity.is_organization and m.first_token < mention.trigger.token_index and not is_hosting_place(tokens, m)
+        if m.entity.is_organization
+        and m.first_token < mention.trigger.token_index
+        and not is_hosting_place(tokens, m)
+        # «пользователь 4chan опубликовал»: a site names where the third party is, not who acts.
+        and matcher.org_kinds.get(m.entity.id) is not OrganizationKind.platform
     ]
     if acting or not any(tokens[i].lemma in lexicon.third_party for i in doer):
         return mention

@@ -18,7 +18,7 @@ from kb.lexicon import Lexicon, Trigger
 from kb.extract.arguments import describes_a_thing, person_cannot_move
 from kb.extract.clauses import clause_of, clause_scopes, coordinate_clauses, in_foreign_segment
 from kb.extract.document import Document, Sentence, Word
-from kb.extract.kinds import MODEL_NOUNS, second_look
+from kb.extract.kinds import MODEL_NOUNS, is_hosting_place, second_look
 from kb.extract.matcher import EntityMatcher, EntityMention, EntityRef
 from kb.extract.temporal import dates_of_trigger
 from kb.models import EventKind, OrganizationKind
@@ -40,6 +40,8 @@ SPEECH_VERBS = frozenset({"сообщить", "написать", "заявит�
 # How close before an event noun a circumstance word («вокруг», «после») must stand.
 CIRCUMSTANCE_WINDOW = 2
 SUBJECT_PRONOUNS = frozenset({"он", "она"})
+# Pronouns that stand for a model named before («её опубликовал пользователь»).
+MODEL_PRONOUNS = frozenset({"ее", "его", "она", "он", "их", "они"})
 PERSON_PRONOUNS = frozenset({"он", "она", "его", "ее", "ему", "ей", "него", "нее", "ним", "ней", "нем"})
 # How many years around an undated article's latest full date a year-less date may fall in.
 YEARS_AROUND = 3
@@ -235,6 +237,7 @@ def find_mentions(
     mentions = [m for m in mentions if not _told_otherwise(m)]
     mentions = [second_look(m, clauses[clause_of(clauses, m.trigger.token_index)], lexicon, matcher) for m in mentions]
     mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
+    mentions = [_with_model_from_context(m, previous, matcher) for m in mentions]
     mentions = [_with_lead_actors(m, lead_actors, matcher) for m in mentions]
     return [m for m in mentions if _has_principal(m, matcher)]
 
@@ -258,6 +261,21 @@ def _with_lead_actors(mention: Mention, lead_actors: list[EntityMention], matche
     scope = mention.sentence.tokens[mention.first : mention.last + 1]
     if not _has_principal(mention, matcher) and any(t.lemma in COMPANY_NOUNS for t in scope):
         return replace(mention, borrowed=(*mention.borrowed, lead_actors[0]))
+    return mention
+
+
+def _with_model_from_context(mention: Mention, previous: list[Sentence], matcher: EntityMatcher) -> Mention:
+    """«Модель появилась на Hugging Face … её опубликовал пользователь»: a release or a leak told of
+    «модель», «веса» or «её» without a name is about the model named last before it."""
+    if mention.kind not in MODEL_EVENTS or any(ref.is_model for ref in mention.participants(matcher)):
+        return mention
+    scope = mention.sentence.tokens[mention.first : mention.last + 1]
+    if not any(t.lemma in MODEL_NOUNS or t.key in MODEL_PRONOUNS for t in scope):
+        return mention
+    earlier = [m for m in participant_mentions(mention.sentence, matcher) if m.entity.is_model and m.last_token < mention.first]
+    for models in [earlier] + [[m for m in participant_mentions(s, matcher) if m.entity.is_model] for s in previous]:
+        if models:
+            return replace(mention, borrowed=(*mention.borrowed, models[-1]))
     return mention
 
 
@@ -295,7 +313,9 @@ def _has_principal(mention: Mention, matcher: EntityMatcher) -> bool:
     if mention.kind in MODEL_EVENTS:
         # «Саму модель компания выложила 8 декабря»: a model, if unnamed, then by its noun.
         scope = mention.sentence.tokens[mention.first : mention.last + 1]
-        unnamed_model = any(t.lemma in MODEL_NOUNS for t in scope) and any(is_principal(ref, matcher) for ref in refs)
+        # «Веса выложены на Hugging Face»: where a model is put is no one who puts it.
+        actors = {m.entity for m in mention.entities(matcher) if not is_hosting_place(mention.sentence.tokens, m)}
+        unnamed_model = any(t.lemma in MODEL_NOUNS for t in scope) and any(is_principal(ref, matcher) for ref in actors)
         return unnamed_model or any(ref.is_model for ref in refs)
     return any(is_principal(ref, matcher) for ref in refs)
 

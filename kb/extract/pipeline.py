@@ -111,7 +111,7 @@ def _latest_event_day(clusters: list[Cluster]) -> date | None:
     ends = [
         c.date.end
         for c in clusters
-        if c.date is not None and c.date.end is not None and not c.date.year_inferred and not all(m.still_to_come for m in c.mentions)
+        if c.date is not None and c.date.end is not None and not all(m.still_to_come for m in c.mentions)
     ]
     return max(ends, default=None)
 
