@@ -85,6 +85,7 @@ def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon:
         if home.date is None and when is not None:
             home.date, home.date_sentence, home.date_source = when, mention.sentence, DateSource.text
     _fold_releases_into_papers(clusters, matcher)
+    _fold_unowned_releases_into_leaks(clusters, matcher)
     _fold_announcements_into_releases(clusters, matcher)
     _date_promises_by_release(clusters, matcher)
     _fold_headline_into_body(clusters)
@@ -237,6 +238,31 @@ def _fold_announcements_into_releases(clusters: list[Cluster], matcher: EntityMa
                     release.date_source = announcement.date_source
                 clusters.remove(announcement)
                 break
+
+
+def _fold_unowned_releases_into_leaks(clusters: list[Cluster], matcher: EntityMatcher) -> None:
+    # «Исходный код Grok-1 оказался в открытом доступе. Архив выложили на 4chan 10 марта»: a model
+    # put out by no one named, in a story of its leak, is the leak told again.
+    for release in [c for c in clusters if c.kind is EventKind.release]:
+        owners = [ref for ref in release.participants(matcher) if ref.is_organization and is_principal(ref, matcher)]
+        if owners:
+            continue
+        models = {_family_key(ref, matcher) for ref in release.participants(matcher) if ref.is_model}
+        leak = next(
+            (
+                c
+                for c in clusters
+                if c.kind is EventKind.leak
+                and models & {_family_key(ref, matcher) for ref in c.participants(matcher)}
+                and dates_agree(c.date, release.date)
+            ),
+            None,
+        )
+        if leak is not None:
+            leak.mentions.extend(replace(m, trigger=replace(m.trigger, kind=EventKind.leak)) for m in release.mentions)
+            if leak.date is None and release.date is not None:
+                leak.date, leak.date_sentence, leak.date_source = release.date, release.date_sentence, release.date_source
+            clusters.remove(release)
 
 
 def _fold_releases_into_papers(clusters: list[Cluster], matcher: EntityMatcher) -> None:
