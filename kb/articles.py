@@ -28,6 +28,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import trafilatura
 import yaml
@@ -136,7 +137,7 @@ def read_html_page(html: str, url: str, published: date | None = None, title: st
     """Parse a news page's HTML, downloaded from ``url`` (stored as the article's URL).
 
     ``published`` and ``title`` (a feed entry's, say) are used when the page has no date or
-    no headline of its own. Errors name ``url``.
+    no headline of its own; the source is the site's name, else the URL's host. Errors name ``url``.
 
     >>> page = "<html><head><title>Заголовок</title></head><body><article><p>Текст статьи.</p></article></body></html>"
     >>> read_html_page(page, "https://example.org/a").text
@@ -144,6 +145,7 @@ def read_html_page(html: str, url: str, published: date | None = None, title: st
     """
     article = _parse_html(url, _clean_text(url, html), title)
     article.url = url
+    article.source = article.source or urlsplit(url).hostname  # the site's name, else its host
     return _checked(url, article, published)
 
 

@@ -390,7 +390,8 @@ class FeedEntryStatus(str, Enum):
 
     stored = "stored"  # stored as a new article
     known = "known"  # its article was in the knowledge base already (same URL or content)
-    failed = "failed"  # not stored: the error says why; tried again while the failure may pass
+    retrying = "retrying"  # not stored yet: a failure that may pass (a timeout, a 503); tried again
+    failed = "failed"  # not stored, for good: the error says why
 
 
 class Feed(SQLModel, table=True):

@@ -44,7 +44,7 @@ def upgrade() -> None:
     sa.Column('url', sa.Text(), nullable=False),
     sa.Column('title', sa.Text(), nullable=True),
     sa.Column('published', sa.Date(), nullable=True),
-    sa.Column('status', sa.Enum('stored', 'known', 'failed', name='feedentrystatus', native_enum=False, length=16), nullable=False),
+    sa.Column('status', sa.Enum('stored', 'known', 'retrying', 'failed', name='feedentrystatus', native_enum=False, length=16), nullable=False),
     sa.Column('article_id', sa.Integer(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
