@@ -75,6 +75,14 @@ class SeedReport:
         self.events_created += len(result.created)
         self.events_merged += len(result.merged) + result.consolidated
 
+    def summary(self) -> str:
+        """The run's closing line: ``49 stored, 0 unchanged, 0 failed; events: 68 new, 19 merged, …``."""
+        return (
+            f"{len(self.stored)} stored, {len(self.unchanged)} unchanged, {len(self.failed)} failed; "
+            f"events: {self.events_created} new, {self.events_merged} merged, "
+            f"{self.years_completed} years inferred afterwards"
+        )
+
 
 def ingest_article(
     session: Session, article: ArticleCreate, matcher: EntityMatcher, extracted: list[ExtractedEvent] | None = None

@@ -135,7 +135,8 @@ def watch(
 class FeedWatcher:
     """``watch`` in a background thread, for ``kb serve --watch``: ``start()``, then ``stop()``.
 
-    The progress line of each poll goes to ``on_feed`` (by default the ``kb.feeds`` logger).
+    The progress line of each poll goes to ``on_feed`` (by default this module's logger, with
+    a warning for each page that failed).
     ``stop`` ends every wait at once and lets the article being stored finish its transaction.
     """
 
@@ -144,7 +145,7 @@ class FeedWatcher:
         self.engine = engine
         self.every = every
         self.settings = settings or FetchSettings()
-        self.on_feed = on_feed or (lambda poll: logging.getLogger("kb.feeds").info(poll.describe()))
+        self.on_feed = on_feed or _log_poll
         self._stop = threading.Event()
         self._fetcher: Fetcher | None = None
         self._thread: threading.Thread | None = None
@@ -171,6 +172,12 @@ class FeedWatcher:
             watch(self.engine, self._fetcher, self.every, on_feed=self.on_feed, stop=self._stop)
         finally:
             self._fetcher.close()
+
+
+def _log_poll(poll: FeedPoll) -> None:
+    _log.info(poll.describe())
+    for url, reason in poll.failed:
+        _log.warning("%s: %s", url, reason)
 
 
 # --- one feed --------------------------------------------------------------------------------
