@@ -7,6 +7,8 @@ a conditional GET whose ETag matches with 304. Some paths misbehave on purpose:
 - ``/loop/a`` and ``/loop/b`` redirect to each other;
 - ``/moved/NAME`` redirects (301) to ``/news/NAME``;
 - ``/flaky/NAME`` answers 503 the first time, then serves ``/news/NAME``;
+- ``/busy/NAME`` always answers 429, to be asked again in two minutes;
+- ``/chunked/NAME`` serves ``/news/NAME`` in chunks, without a Content-Length;
 - ``*.cp1251.html`` is sent in Windows-1251, declared in its Content-Type;
 - anything else that is not a file is a 404.
 
@@ -18,6 +20,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +43,7 @@ _CONTENT_TYPES = {
 class Request:
     path: str
     headers: dict[str, str]  # names in lower case
+    at: float  # time.monotonic() when it arrived
 
 
 class FeedServer:
@@ -47,13 +52,15 @@ class FeedServer:
     def __init__(self, port: int = 0, slow_seconds: float = 3.0):
         self.slow_seconds = slow_seconds
         self.requests: list[Request] = []
+        self.on_request: Callable[[str], None] | None = None  # called with each path, before the answer
         self._files: dict[str, str] = {}  # path -> another file served at it
         self._flaky_failed: set[str] = set()
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._http = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self._http.daemon_threads = True
-        self._thread = threading.Thread(target=self._http.serve_forever, name="feed-server", daemon=True)
+        # A short poll interval: shutdown() waits for it, at the end of every test.
+        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), name="feed-server", daemon=True)
 
     @property
     def base(self) -> str:
@@ -84,7 +91,9 @@ class FeedServer:
 
     def answer(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         with self._lock:
-            self.requests.append(Request(path, headers))
+            self.requests.append(Request(path, headers, time.monotonic()))
+        if self.on_request is not None:
+            self.on_request(path)
         if path.startswith("/slow/"):
             if self._stopping.wait(self.slow_seconds):
                 return 503, {}, b""
@@ -93,6 +102,11 @@ class FeedServer:
             return 302, {"Location": "/loop/b" if path == "/loop/a" else "/loop/a"}, b""
         if path.startswith("/moved/"):
             return 301, {"Location": "/news/" + path.removeprefix("/moved/")}, b""
+        if path.startswith("/busy/"):
+            return 429, {"Retry-After": "120", "Content-Type": "text/plain"}, b"too many requests"
+        if path.startswith("/chunked/"):
+            status, headers, body = self._file("/news/" + path.removeprefix("/chunked/"), headers)
+            return status, headers | {"Transfer-Encoding": "chunked"}, body
         if path.startswith("/flaky/"):
             with self._lock:
                 first = path not in self._flaky_failed
@@ -124,13 +138,21 @@ def _handler(site: FeedServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
             status, headers, body = site.answer(self.path, {name.lower(): value for name, value in self.headers.items()})
+            chunked = headers.get("Transfer-Encoding") == "chunked"
             try:
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
+                if not chunked:
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if chunked:
+                    for start in range(0, len(body), 256):
+                        piece = body[start : start + 256]
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    self.wfile.write(b"0\r\n\r\n")
+                else:
+                    self.wfile.write(body)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up waiting (the timeout test)
 

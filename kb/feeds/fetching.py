@@ -31,6 +31,8 @@ USER_AGENT = f"kb/{__version__} (knowledge base of AI industry events; feed read
 _TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# A host as httpx gives it: a name (punycode for IDNs), or an IPv4 or IPv6 address.
+_HOST = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?|[0-9A-Fa-f:.]+")
 _HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE | re.DOTALL)
 
 
@@ -47,6 +49,25 @@ class FetchError(Exception):
 
 class FetchCancelled(Exception):
     """The fetcher was stopped (``Fetcher.stop``) while it waited."""
+
+
+def web_url(text: str) -> str:
+    """``text`` as an http(s) URL with a host, normalised (scheme and host in lower case, an
+    international domain in punycode, spaces percent-encoded); a ValueError says why not.
+
+    >>> web_url(" HTTPS://Пример.РФ/новости?id=1 ")
+    'https://xn--e1afmkfd.xn--p1ai/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8?id=1'
+    """
+    text = text.strip()
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"not a URL ({exc})") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("not an http:// or https:// URL")
+    if not _HOST.fullmatch(url.raw_host.decode("ascii")):
+        raise ValueError(f"not a URL: {url.host!r} is not a host name")
+    return str(url)
 
 
 def user_agent() -> str:
@@ -174,12 +195,12 @@ class Fetcher:
         """One request: its response (a body only when it succeeded), or the URL it redirects to."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(url, "not an http(s) URL")
+            raise FetchError(url, "not an http:// or https:// URL")
         delay = None
         if check_robots:
             answer = self._robots.check(url)
             if not answer.allowed:
-                raise FetchError(url, answer.reason)
+                raise FetchError(url, answer.reason, transient=answer.may_pass)
             delay = answer.crawl_delay
         host = host_of(url)
         self._pacer.wait_for(host, delay)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import httpx
 from sqlmodel import Session, col, func, select
 
+from kb.feeds.fetching import web_url
 from kb.feeds.reading import FeedItem
 from kb.models import Feed, FeedEntry, FeedEntryStatus, FeedStatus
 
@@ -40,22 +40,19 @@ class FeedSummary:
 
 
 def feed_url(text: str) -> str:
-    """``text`` as the URL a feed is followed by: http(s), with a host, normalised.
+    """``text`` as the URL a feed is followed by: ``web_url``'s, within the column's length.
 
     >>> feed_url(" HTTPS://Example.ORG/rss?section=ai ")
     'https://example.org/rss?section=ai'
     """
-    text = text.strip()
     try:
-        url = httpx.URL(text)
-    except httpx.InvalidURL as exc:
-        raise FeedUrlError(f"{text!r} is not a URL ({exc})") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise FeedUrlError(f"{text!r} is not an http:// or https:// URL")
-    normalised = str(url)
-    if len(normalised) > Feed.__table__.c.url.type.length:
-        raise FeedUrlError(f"{text[:80]!r}...: a URL of {len(normalised):,} characters, above the limit of {Feed.__table__.c.url.type.length:,}")
-    return normalised
+        url = web_url(text)
+    except ValueError as exc:
+        raise FeedUrlError(f"{text.strip()!r}: {exc}") from None
+    limit = Feed.__table__.c.url.type.length
+    if len(url) > limit:
+        raise FeedUrlError(f"{text.strip()[:80]!r}...: a URL of {len(url):,} characters, above the limit of {limit:,}")
+    return url
 
 
 def follow_feed(session: Session, url: str) -> tuple[Feed, bool]:

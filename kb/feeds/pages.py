@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from kb.articles import ArticleError, content_hash, decode_text, read_html_page
 from kb.extract.matcher import EntityMatcher
-from kb.feeds.fetching import Fetcher, FetchError, is_html
+from kb.feeds.fetching import Fetcher, FetchError, is_html, web_url
 from kb.gazetteer import sync_gazetteer
 from kb.ingest import IngestResult, SeedReport, finish_seeding, in_transaction, store_article
 from kb.models import Article, ArticleCreate
@@ -80,6 +80,10 @@ def store_page(
     """Download ``url`` and store its article in one transaction, unless its URL (or, once
     downloaded, its content) is stored already. ``along(session, article_id)`` runs in the
     transaction that stores a new article. Failures are returned, not raised."""
+    try:
+        url = web_url(url)
+    except ValueError as exc:
+        return PageResult(url, error=str(exc))
     with Session(engine) as session:
         known = stored_article_id(session, url)
     if known is not None:

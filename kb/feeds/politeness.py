@@ -59,6 +59,7 @@ class RobotsAnswer:
     allowed: bool
     crawl_delay: float | None = None
     reason: str | None = None  # why not, when not allowed
+    may_pass: bool = False  # not allowed only because robots.txt could not be read yet
 
 
 @dataclass
@@ -91,7 +92,7 @@ class RobotsRules:
             if rules is None or rules.expires <= self._clock():
                 rules = self._sites[site] = self._read(site + "/robots.txt")
         if rules.parser is None:
-            return RobotsAnswer(False, reason=rules.problem)
+            return RobotsAnswer(False, reason=rules.problem, may_pass=True)
         if not rules.parser.can_fetch(self.user_agent, url):
             return RobotsAnswer(False, reason=f"disallowed by {site}/robots.txt")
         delay = rules.parser.crawl_delay(self.user_agent)
