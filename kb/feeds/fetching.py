@@ -162,11 +162,12 @@ class Fetcher:
         if last_modified:
             conditions["If-Modified-Since"] = last_modified
         headers = {"Accept": accept} | conditions
-        for attempt in range(1, self.settings.attempts + 1):
+        attempt = 1
+        while True:
             try:
                 return _successful(self._follow(url, headers, check_robots=True))
             except FetchError as exc:
-                if not exc.transient or attempt == self.settings.attempts:
+                if not exc.transient or attempt >= self.settings.attempts:
                     if exc.transient and attempt > 1:
                         raise FetchError(exc.url, f"{exc.reason} ({attempt} attempts)", True) from None
                     raise
@@ -176,7 +177,7 @@ class Fetcher:
                         raise FetchError(exc.url, f"{exc.reason}, retry after {exc.retry_after:g} s", True) from None
                     wait = max(wait, exc.retry_after)
                 self._pause(wait)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+                attempt += 1
 
     def _follow(self, url: str, headers: dict[str, str], check_robots: bool) -> Fetched:
         """The response at the end of ``url``'s redirects, whatever its status."""
