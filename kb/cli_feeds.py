@@ -18,6 +18,7 @@ import typer
 from sqlmodel import Session
 
 from kb.db import get_engine, migrate, session_scope
+from kb.ingest import in_transaction
 from kb.feeds.fetching import Fetcher, FetchSettings
 from kb.feeds.followed import FeedSummary, FeedUrlError, feed_summaries, follow_feed, unfollow_feed
 from kb.feeds.pages import PageResult, fetch_pages
@@ -122,11 +123,21 @@ def watch_command(
 
 def _follow(engine, urls: list[str]) -> list[int]:
     try:
-        with session_scope(engine) as session:
-            return [follow_feed(session, url)[0].id for url in urls]
+        return [_followed(engine, url)[0] for url in urls]
     except FeedUrlError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+def _followed(engine, url: str) -> tuple[int, str, bool]:
+    """(id, URL, whether new) of the feed at ``url``, followed in a transaction of its own that
+    takes the storing lock: two commands following one feed at once make one feed."""
+
+    def follow(session: Session) -> tuple[int, str, bool]:
+        feed, new = follow_feed(session, url)
+        return feed.id, feed.url, new
+
+    return in_transaction(engine, follow)
 
 
 def _echo_poll(poll: FeedPoll, timestamped: bool = False) -> None:
@@ -152,9 +163,8 @@ def feeds_add_command(
     failed = False
     for url in urls:
         try:
-            with session_scope(get_engine(ctx.obj)) as session:
-                feed, new = follow_feed(session, url)
-                typer.echo(f"{'following' if new else 'already following'} {feed.url} (feed {feed.id})")
+            feed_id, followed_url, new = _followed(get_engine(ctx.obj), url)
+            typer.echo(f"{'following' if new else 'already following'} {followed_url} (feed {feed_id})")
         except FeedUrlError as exc:
             typer.echo(f"error: {exc}", err=True)
             failed = True

@@ -9,9 +9,10 @@ import pytest
 from sqlmodel import Session, col, select
 
 from kb.db import session_scope
-from kb.feeds.followed import ENTRY_ATTEMPTS, FeedUrlError, feed_summaries, feed_url, follow_feed, unfollow_feed
+from kb.feeds.followed import ENTRY_ATTEMPTS, FeedUrlError, feed_summaries, feed_url, follow_feed, record_entry, unfollow_feed
 from kb.feeds.pages import fetch_pages
 from kb.feeds.polling import poll_feeds
+from kb.feeds.reading import FeedItem
 from kb.models import Article, Event, Feed, FeedEntry, FeedEntryStatus, FeedStatus
 
 
@@ -194,3 +195,15 @@ def test_polling_only_the_feeds_asked_for(gazetteer_engine, feed_site, fetcher):
     assert "/gone.rss" not in feed_site.paths_requested()
     with Session(engine) as session:
         assert [f.status for f in session.exec(select(Feed).order_by(col(Feed.id)))] == [FeedStatus.ok, None]
+
+
+def test_an_entry_stored_by_a_poll_running_at_the_same_time_stays_stored(gazetteer_engine, feed_site, fetcher):
+    engine = gazetteer_engine
+    [feed_id] = _follow(engine, feed_site.url("/ai.atom"))
+    poll_feeds(engine, fetcher)
+    mixtral = _entries(engine, feed_id)["flaky/mixtral.html"]
+    item = FeedItem(mixtral.key, mixtral.url, mixtral.title, mixtral.published)
+    with session_scope(engine) as session:  # what the other poll records: the content was stored already
+        record_entry(session, feed_id, item, mixtral.article_id)
+    again = _entries(engine, feed_id)["flaky/mixtral.html"]
+    assert (again.status, again.attempts, again.article_id) == (FeedEntryStatus.stored, 1, mixtral.article_id)

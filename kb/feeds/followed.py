@@ -129,6 +129,8 @@ def record_entry(
     already as that article, or failed with ``error`` (``transient``: it may pass, so the page
     is tried again at the next polls, up to ``ENTRY_ATTEMPTS`` in all)."""
     entry = session.exec(select(FeedEntry).where(FeedEntry.feed_id == feed_id, FeedEntry.key == item.key)).first()
+    if entry is not None and entry.status is FeedEntryStatus.stored:
+        return entry  # by a poll that ran at the same time: what this one found adds nothing
     now = datetime.now(timezone.utc)
     if entry is None:
         entry = FeedEntry(feed_id=feed_id, key=item.key, url=item.url, status=FeedEntryStatus.retrying, attempts=0, seen_at=now)
