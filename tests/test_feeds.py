@@ -3,12 +3,14 @@ on both engines, against our own site on 127.0.0.1 (tests/feed_server.py)."""
 
 from __future__ import annotations
 
+import io
 import threading
 
 import pytest
 from sqlmodel import Session, col, select
 
-from kb.db import session_scope
+from kb.backup import dump, restore
+from kb.db import get_engine, session_scope
 from kb.feeds.followed import ENTRY_ATTEMPTS, FeedUrlError, feed_summaries, feed_url, follow_feed, record_entry, unfollow_feed
 from kb.feeds.pages import fetch_pages
 from kb.feeds.polling import poll_feeds
@@ -207,3 +209,23 @@ def test_an_entry_stored_by_a_poll_running_at_the_same_time_stays_stored(gazette
         record_entry(session, feed_id, item, mixtral.article_id)
     again = _entries(engine, feed_id)["flaky/mixtral.html"]
     assert (again.status, again.attempts, again.article_id) == (FeedEntryStatus.stored, 1, mixtral.article_id)
+
+
+def test_feeds_and_their_entries_survive_a_dump_and_a_restore(gazetteer_engine, feed_site, fetcher, databases, tmp_path):
+    _follow(gazetteer_engine, feed_site.url("/ai.atom"))
+    poll_feeds(gazetteer_engine, fetcher)
+    dumped = io.StringIO()
+    with Session(gazetteer_engine) as session:
+        counts = dump(session, dumped)
+    assert (counts["feed"], counts["feed_entry"]) == (1, 2)
+    copy_url = databases.create(tmp_path)
+    try:
+        with session_scope(get_engine(copy_url)) as session:
+            restore(session, io.StringIO(dumped.getvalue()))
+        again = io.StringIO()
+        with Session(get_engine(copy_url)) as session:
+            dump(session, again)
+            assert feed_summaries(session)[0].articles == 2
+        assert again.getvalue() == dumped.getvalue()
+    finally:
+        databases.drop(copy_url)
