@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from api import exports, web, writes
 from api.caching import install_conditional_get
@@ -15,17 +18,22 @@ from api.limits import BodySizeLimit, max_body_bytes
 from api.threads import thread_limit, worker_threads
 from kb import __version__, queries
 from kb.db import get_engine
+from kb.feeds.polling import FeedWatcher
 from kb.public import AIModelPublic, ArticlePublic, EventPublic, OrganizationPublic, PersonPublic, TimelinePage
 
 
-def create_app(database_url: str | None = None) -> FastAPI:
-    """The application, serving the knowledge base at ``database_url`` (default: see kb.config)."""
+def create_app(database_url: str | None = None, feed_watcher: FeedWatcher | None = None) -> FastAPI:
+    """The application, serving the knowledge base at ``database_url`` (default: see kb.config).
+
+    ``feed_watcher`` (``kb serve --watch``) polls feeds in a background thread while the
+    application runs: started with it, and stopped before it ends.
+    """
     engine = get_engine(database_url)
     app = FastAPI(
         title="kb",
         version=__version__,
         summary="Dated events in the AI industry, extracted from Russian news, with their sources.",
-        lifespan=thread_limit(worker_threads(engine.dialect.name)),  # KB_API_THREADS
+        lifespan=_lifespan(thread_limit(worker_threads(engine.dialect.name)), feed_watcher),  # KB_API_THREADS
     )
     app.state.engine = engine
     install_database_error_handlers(app)  # 503 while the database is unreachable
@@ -38,6 +46,22 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes())  # KB_MAX_BODY_BYTES, else 1 MB
     install_problem_handlers(app)  # last: its middleware must be the outermost
     return app
+
+
+def _lifespan(limit_threads, feed_watcher: FeedWatcher | None):
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with limit_threads(app):
+            if feed_watcher is None:
+                yield
+                return
+            feed_watcher.start()
+            try:
+                yield
+            finally:
+                await run_in_threadpool(feed_watcher.stop)  # waits for the page being stored
+
+    return lifespan
 
 
 router = APIRouter()

@@ -1,8 +1,9 @@
-"""Reading article files: plain ``.txt`` (headline, then body), ``.md`` with YAML front matter,
-and ``.html`` pages as saved from a news site (main text, headline and date found by trafilatura).
+"""Reading articles: plain ``.txt`` files (headline, then body), ``.md`` with YAML front matter,
+and ``.html`` pages as saved from a news site or downloaded (main text, headline and date found
+by trafilatura; ``read_html_page`` reads a page's HTML held in memory).
 
-A file that cannot be an article is refused with an ``ArticleFileError`` naming the file and
-the reason, before anything is stored:
+What cannot be an article is refused with an ``ArticleError`` naming the file (or the page's
+URL) and the reason, before anything is stored:
 
 - larger than ``KB_MAX_ARTICLE_BYTES`` (default 5 MiB; checked with ``stat`` before reading, and
   the read itself stops there), or not a regular file (a FIFO would block the reader);
@@ -27,6 +28,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
@@ -53,12 +55,12 @@ _BYTE_ORDER_MARKS = (
 _CONTROL_CHARACTERS = re.compile("[\x01-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-class ArticleFileError(ValueError):
-    """A file that cannot be read as an article; the message names the file and the reason."""
+class ArticleError(ValueError):
+    """What cannot be read as an article; the message names its origin (a file, a URL) and the reason."""
 
-    def __init__(self, path: Path, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path = path
+    def __init__(self, origin: Path | str, reason: str):
+        super().__init__(f"{origin}: {reason}")
+        self.origin = origin
         self.reason = reason
 
 
@@ -121,8 +123,8 @@ def read_article(path: Path, published: date | None = None) -> ArticleCreate:
     limit = max_article_bytes()
     _check_file(path, limit)
     if path.suffix not in ARTICLE_SUFFIXES:
-        raise ArticleFileError(path, f"unsupported file type {path.suffix!r} (expected .txt, .md or .html)")
-    content = _clean_text(path, _decode(path, _read_bytes(path, limit)))
+        raise ArticleError(path, f"unsupported file type {path.suffix!r} (expected .txt, .md or .html)")
+    content = _clean_text(path, decode_text(path, _read_bytes(path, limit)))
     if path.suffix == ".md":
         article = _parse_markdown(path, content)
     elif path.suffix == ".txt":
@@ -131,17 +133,38 @@ def read_article(path: Path, published: date | None = None) -> ArticleCreate:
         article = _parse_html(path, content)
     # A name that is not UTF-8 (os.fsdecode keeps its bytes as surrogates) cannot be stored.
     article.file_name = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    _check_fields(path, article)
+    return _checked(path, article, published)
+
+
+def read_html_page(html: str, url: str, published: date | None = None, title: str | None = None) -> ArticleCreate:
+    """Parse a news page's HTML, downloaded from ``url`` (stored as the article's URL).
+
+    ``published`` and ``title`` (a feed entry's, say) are used when the page has no date or
+    no headline of its own; the source is the site's name, else the URL's host. Errors name ``url``.
+
+    >>> page = "<html><head><title>Заголовок</title></head><body><article><p>Текст статьи.</p></article></body></html>"
+    >>> read_html_page(page, "https://example.org/a").text
+    'Текст статьи.'
+    """
+    article = _parse_html(url, _clean_text(url, html), title)
+    article.url = url
+    article.source = article.source or urlsplit(url).hostname  # the site's name, else its host
+    return _checked(url, article, published)
+
+
+def _checked(origin: Path | str, article: ArticleCreate, published: date | None) -> ArticleCreate:
+    """The article, once its fields fit the database, with ``published`` if it has no date."""
+    _check_fields(origin, article)
     if len(article.title) > MAX_HEADLINE_CHARS:
-        raise ArticleFileError(
-            path, f"headline of {len(article.title):,} characters, above the limit of {MAX_HEADLINE_CHARS:,}"
+        raise ArticleError(
+            origin, f"headline of {len(article.title):,} characters, above the limit of {MAX_HEADLINE_CHARS:,}"
         )
     if article.published is None:
         article.published = published
     return article
 
 
-def _check_fields(path: Path, article: ArticleCreate) -> None:
+def _check_fields(origin: Path | str, article: ArticleCreate) -> None:
     """Refuse text the database cannot hold; YAML escapes («\\0», «\\ud800») get past decoding."""
     for name in ("title", "text", "url", "source", "language", "file_name"):
         value = getattr(article, name)
@@ -150,14 +173,14 @@ def _check_fields(path: Path, article: ArticleCreate) -> None:
         value = _CONTROL_CHARACTERS.sub("", value)
         setattr(article, name, value)
         if "\x00" in value:
-            raise ArticleFileError(path, f"field {name!r}: holds a NUL character")
+            raise ArticleError(origin, f"field {name!r}: holds a NUL character")
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise ArticleFileError(path, f"field {name!r}: not valid Unicode (a lone surrogate)") from None
+            raise ArticleError(origin, f"field {name!r}: not valid Unicode (a lone surrogate)") from None
         length = Article.__table__.c[name].type.length
         if length is not None and len(value) > length:
-            raise ArticleFileError(path, f"field {name!r}: {len(value):,} characters, above the limit of {length:,}")
+            raise ArticleError(origin, f"field {name!r}: {len(value):,} characters, above the limit of {length:,}")
 
 
 def _check_file(path: Path, limit: int) -> None:
@@ -166,13 +189,13 @@ def _check_file(path: Path, limit: int) -> None:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
             os.scandir(path).close()  # raises why the folder could not be searched, if it cannot
-            raise ArticleFileError(path, "a folder, not an article file")
+            raise ArticleError(path, "a folder, not an article file")
     except OSError as exc:
-        raise ArticleFileError(path, exc.strerror or str(exc)) from exc
+        raise ArticleError(path, exc.strerror or str(exc)) from exc
     if not stat.S_ISREG(info.st_mode):
-        raise ArticleFileError(path, "not a regular file")
+        raise ArticleError(path, "not a regular file")
     if info.st_size > limit:
-        raise ArticleFileError(path, _too_large(info.st_size, limit))
+        raise ArticleError(path, _too_large(info.st_size, limit))
 
 
 def _read_bytes(path: Path, limit: int) -> bytes:
@@ -180,9 +203,9 @@ def _read_bytes(path: Path, limit: int) -> bytes:
         with path.open("rb") as file:
             raw = file.read(limit + 1)  # the file may have grown since stat
     except OSError as exc:
-        raise ArticleFileError(path, exc.strerror or str(exc)) from exc
+        raise ArticleError(path, exc.strerror or str(exc)) from exc
     if len(raw) > limit:
-        raise ArticleFileError(path, _too_large(len(raw), limit))
+        raise ArticleError(path, _too_large(len(raw), limit))
     return raw
 
 
@@ -190,26 +213,35 @@ def _too_large(size: int, limit: int) -> str:
     return f"file of {size:,} bytes, above the limit of {limit:,} ({MAX_ARTICLE_BYTES_VARIABLE})"
 
 
-def _decode(path: Path, raw: bytes) -> str:
+def decode_text(origin: Path | str, raw: bytes, charset: str | None = None) -> str:
+    """The text of ``raw``: by its byte-order mark, else by ``charset`` when one is declared (an
+    HTTP response's), else as UTF-8. Undeclared legacy encodings are refused, never guessed."""
     for mark, encoding, name in _BYTE_ORDER_MARKS:
         if raw.startswith(mark):
             try:
                 return raw.decode(encoding)
             except UnicodeDecodeError as exc:
-                raise ArticleFileError(path, f"not valid {name} text (byte {exc.start})") from exc
+                raise ArticleError(origin, f"not valid {name} text (byte {exc.start})") from exc
     if b"\x00" in raw:
-        raise ArticleFileError(path, "binary content (NUL bytes)")
+        raise ArticleError(origin, "binary content (NUL bytes)")
+    if charset is not None:
+        try:
+            return raw.decode(charset)
+        except LookupError:
+            raise ArticleError(origin, f"unknown character encoding {charset!r}") from None
+        except UnicodeDecodeError as exc:
+            raise ArticleError(origin, f"not valid {charset} text (byte {exc.start})") from exc
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ArticleFileError(
-            path, f"not UTF-8 text (byte {exc.start}); convert it to UTF-8 (legacy encodings such as Windows-1251 are not guessed)"
+        raise ArticleError(
+            origin, f"not UTF-8 text (byte {exc.start}); convert it to UTF-8 (legacy encodings such as Windows-1251 are not guessed)"
         ) from exc
 
 
-def _clean_text(path: Path, content: str) -> str:
+def _clean_text(origin: Path | str, content: str) -> str:
     if "\x00" in content:
-        raise ArticleFileError(path, "binary content (NUL bytes)")
+        raise ArticleError(origin, "binary content (NUL bytes)")
     content = content.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", _CONTROL_CHARACTERS.sub("", content))
 
@@ -218,14 +250,14 @@ def _parse_plain(path: Path, content: str) -> ArticleCreate:
     if content.startswith("---\n"):
         return _parse_markdown(path, content)  # a .txt that opens with front matter, as a .md does
     if not content.strip():
-        raise ArticleFileError(path, "empty file")
+        raise ArticleError(path, "empty file")
     page = read_page_text(content)
     if not page.body:
-        raise ArticleFileError(path, "line 2: no body after the headline")
+        raise ArticleError(path, "line 2: no body after the headline")
     return _article(path, title=page.title, text=page.body, published=_published(path, page.published, "dateline"))
 
 
-def _parse_html(path: Path, content: str) -> ArticleCreate:
+def _parse_html(origin: Path | str, content: str, fallback_title: str | None = None) -> ArticleCreate:
     # trafilatura separates the story from navigation, sidebars and footers, and asks htmldate
     # for the publication date (article:published_time, <time>, JSON-LD, the URL...).
     document = trafilatura.bare_extraction(
@@ -238,24 +270,24 @@ def _parse_html(path: Path, content: str) -> ArticleCreate:
     )
     text = "\n".join(story_lines((document.text or "").split("\n"))) if document is not None else ""
     if not text:
-        raise ArticleFileError(path, "no article text found in the HTML page")
-    title = (document.title or "").strip()
+        raise ArticleError(origin, "no article text found in the HTML page")
+    title = (document.title or "").strip() or (fallback_title or "").strip()
     first_line, _, rest = text.partition("\n")
     if title and first_line.strip() == title:
         text = rest.strip()  # the page's <h1> repeats the headline
     elif not title:
         title, text = first_line.strip(), rest.strip()
     if not text:
-        raise ArticleFileError(path, "the HTML page has a headline but no body text")
+        raise ArticleError(origin, "the HTML page has a headline but no body text")
     # A date the page only shows as text («3 августа 2024, 11:45» under the headline).
     published = document.date or page_dateline(_visible_lines(content), title)
     return _article(
-        path,
+        origin,
         title=title,
         text=text,
         url=document.url,
         source=document.sitename,
-        published=_published(path, published, "publication date"),
+        published=_published(origin, published, "publication date"),
     )
 
 
@@ -275,31 +307,31 @@ def _visible_lines(content: str) -> list[str]:
 
 def _parse_markdown(path: Path, content: str) -> ArticleCreate:
     if not content.startswith("---\n"):
-        raise ArticleFileError(path, "line 1: expected '---' opening the YAML front matter")
+        raise ArticleError(path, "line 1: expected '---' opening the YAML front matter")
     end = content.find("\n---", 4)
     if end == -1:
-        raise ArticleFileError(path, "front matter is not closed by a '---' line")
+        raise ArticleError(path, "front matter is not closed by a '---' line")
     try:
         meta = yaml.safe_load(content[4:end]) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 2}: " if mark else ""
-        raise ArticleFileError(path, f"{where}front matter is not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+        raise ArticleError(path, f"{where}front matter is not valid YAML ({getattr(exc, 'problem', exc)})") from exc
     except ValueError as exc:  # a timestamp YAML cannot build: «published: 2023-02-30»
-        raise ArticleFileError(path, f"front matter holds an impossible date or time ({exc})") from exc
+        raise ArticleError(path, f"front matter holds an impossible date or time ({exc})") from exc
     except RecursionError:
-        raise ArticleFileError(path, "front matter is nested too deeply") from None
+        raise ArticleError(path, "front matter is nested too deeply") from None
     if not isinstance(meta, dict):
-        raise ArticleFileError(path, "front matter must be a mapping of fields")
+        raise ArticleError(path, "front matter must be a mapping of fields")
     body = "\n".join(story_lines(content[end + 4 :].lstrip("-").strip().split("\n")))
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise ArticleFileError(path, "field 'title': missing or not text")
+        raise ArticleError(path, "field 'title': missing or not text")
     if not body:
-        raise ArticleFileError(path, "no body after the front matter")
+        raise ArticleError(path, "no body after the front matter")
     for field in ("url", "source"):
         if meta.get(field) is not None and not isinstance(meta[field], str):
-            raise ArticleFileError(path, f"field {field!r}: expected text")
+            raise ArticleError(path, f"field {field!r}: expected text")
     return _article(
         path,
         title=title.strip(),
@@ -311,24 +343,24 @@ def _parse_markdown(path: Path, content: str) -> ArticleCreate:
     )
 
 
-def _article(path: Path, **fields) -> ArticleCreate:
+def _article(origin: Path | str, **fields) -> ArticleCreate:
     try:
         return ArticleCreate(**fields)
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"])
-        raise ArticleFileError(path, f"field {field!r}: {error['msg']}") from None
+        raise ArticleError(origin, f"field {field!r}: {error['msg']}") from None
 
 
-def _published(path: Path, value, label: str) -> date | None:
+def _published(origin: Path | str, value, label: str) -> date | None:
     if isinstance(value, datetime):
         value = value.date()
     elif value is not None and not isinstance(value, date):
         try:
             value = date.fromisoformat(str(value).strip())
         except ValueError:
-            raise ArticleFileError(path, f"{label}: {value!r} is not a date (expected YYYY-MM-DD)") from None
+            raise ArticleError(origin, f"{label}: {value!r} is not a date (expected YYYY-MM-DD)") from None
     # A day's grace: somewhere east of here it may be tomorrow already.
     if value is not None and value > date.today() + timedelta(days=1):
-        raise ArticleFileError(path, f"{label}: {value.isoformat()} is in the future")
+        raise ArticleError(origin, f"{label}: {value.isoformat()} is in the future")
     return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -20,6 +21,7 @@ from sqlmodel import Session, select
 
 from kb import backup, dates
 from kb.articles import find_article_files
+from kb.cli_feeds import DEFAULT_EVERY, feeds_app, fetch_command, parse_duration, watch_command
 from kb.config import database_url, seeds_dir
 from kb.db import get_engine, migrate, session_scope
 from kb.evaluate import Corpus, evaluate_corpora, format_report, splits
@@ -101,11 +103,7 @@ def seed(
     report = _seed(ctx.obj, paths, published, workers)
     for path, reason in report.failed:
         typer.echo(f"error: {path}: {reason}", err=True)
-    typer.echo(
-        f"{len(report.stored)} stored, {len(report.unchanged)} unchanged, {len(report.failed)} failed; "
-        f"events: {report.events_created} new, {report.events_merged} merged, "
-        f"{report.years_completed} years inferred afterwards"
-    )
+    typer.echo(report.summary())
     if report.failed:
         raise typer.Exit(1)
 
@@ -280,12 +278,16 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    watch: Annotated[bool, typer.Option("--watch", help="Also poll every followed feed (`kb feeds add`), in the background.")] = False,
+    every: Annotated[str, typer.Option(metavar="DURATION", help="With --watch: time between polls (30s, 15m, 1h).")] = DEFAULT_EVERY,
 ) -> None:
     """Serve the API; migrates first, and seeds the bundled corpus into an empty database."""
     import uvicorn
 
     from api.main import create_app
+    from kb.feeds.polling import FeedWatcher
 
+    interval = parse_duration(every)
     migrate(ctx.obj)
     engine = get_engine(ctx.obj)
     with Session(engine) as session:
@@ -293,7 +295,24 @@ def serve(
     if empty:
         report = _seed(ctx.obj, [seeds_dir() / "articles"], None)
         typer.echo(f"seeded {len(report.stored)} bundled articles ({report.events_created} events)", err=True)
-    uvicorn.run(create_app(ctx.obj), host=host, port=port)
+    watcher = FeedWatcher(engine, interval) if watch else None
+    if watcher is not None:
+        _log_feed_polls()
+    uvicorn.run(create_app(ctx.obj, feed_watcher=watcher), host=host, port=port)
+
+
+def _log_feed_polls() -> None:
+    """Send the feed watcher's lines (the ``kb.feeds`` loggers) to stderr, as uvicorn shows its own."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+    logger = logging.getLogger("kb.feeds")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+app.command("fetch")(fetch_command)
+app.command("watch")(watch_command)
+app.add_typer(feeds_app, name="feeds")
 
 
 # --- entities --------------------------------------------------------------------------------

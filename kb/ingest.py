@@ -57,21 +57,31 @@ class IngestResult:
 
 @dataclass
 class SeedReport:
-    stored: list[Path] = field(default_factory=list)
-    unchanged: list[Path] = field(default_factory=list)
-    failed: list[tuple[Path, str]] = field(default_factory=list)
+    """What a run stored, of article files (``kb seed``) or of pages (``kb fetch``, by URL)."""
+
+    stored: list[Path | str] = field(default_factory=list)
+    unchanged: list[Path | str] = field(default_factory=list)
+    failed: list[tuple[Path | str, str]] = field(default_factory=list)
     events_created: int = 0
     events_merged: int = 0
     years_completed: int = 0
 
-    def add(self, path: Path, result: IngestResult | None) -> None:
-        """Count one article file read: stored (``result``) or unchanged (None)."""
+    def add(self, path: Path | str, result: IngestResult | None) -> None:
+        """Count one article read: stored (``result``) or unchanged (None)."""
         if result is None:
             self.unchanged.append(path)
             return
         self.stored.append(path)
         self.events_created += len(result.created)
         self.events_merged += len(result.merged) + result.consolidated
+
+    def summary(self) -> str:
+        """The run's closing line: ``49 stored, 0 unchanged, 0 failed; events: 68 new, 19 merged, …``."""
+        return (
+            f"{len(self.stored)} stored, {len(self.unchanged)} unchanged, {len(self.failed)} failed; "
+            f"events: {self.events_created} new, {self.events_merged} merged, "
+            f"{self.years_completed} years inferred afterwards"
+        )
 
 
 def ingest_article(
@@ -140,11 +150,17 @@ def seed_paths(
 
 
 def store_article(
-    engine: sa.Engine, article: ArticleCreate, matcher: EntityMatcher, extracted: list[ExtractedEvent] | None = None
+    engine: sa.Engine,
+    article: ArticleCreate,
+    matcher: EntityMatcher,
+    extracted: list[ExtractedEvent] | None = None,
+    along: Callable[[Session, IngestResult], None] | None = None,
 ) -> IngestResult | None:
     """Store one article and finish its events in one transaction; None when it is stored already.
 
     ``extracted``: its events, extracted beforehand (else here, before the transaction begins).
+    ``along(session, result)`` runs in the same transaction once the article is stored, for a
+    record that must be committed with it (the feed entry it came from, say).
     """
     if _is_stored(engine, article):
         return None
@@ -156,6 +172,8 @@ def store_article(
         result = ingest_article(session, article, matcher, copy.deepcopy(extracted))
         if result is not None:
             result.consolidated = finish_events(session, set(result.created + result.merged))
+            if along is not None:
+                along(session, result)
         return result
 
     return in_transaction(engine, store)

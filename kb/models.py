@@ -372,3 +372,62 @@ class AuditEntry(SQLModel, table=True):
     entity_id: int
     before: dict | None = Field(default=None, sa_type=sa.JSON)
     after: dict | None = Field(default=None, sa_type=sa.JSON)
+
+
+# --- feeds -----------------------------------------------------------------------------
+
+
+class FeedStatus(str, Enum):
+    """How a feed's last poll went."""
+
+    ok = "ok"  # read; its new entries were fetched
+    not_modified = "not_modified"  # the server answered 304 to the conditional GET
+    failed = "failed"  # not read: the error says why
+
+
+class FeedEntryStatus(str, Enum):
+    """What became of a feed entry's page."""
+
+    stored = "stored"  # stored as a new article
+    known = "known"  # its article was in the knowledge base already (same URL or content)
+    retrying = "retrying"  # not stored yet: a failure that may pass (a timeout, a 503); tried again
+    failed = "failed"  # not stored, for good: the error says why
+
+
+class Feed(SQLModel, table=True):
+    """An RSS or Atom feed followed by ``kb watch``, with what its last poll found."""
+
+    __tablename__ = "feed"
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000, unique=True)
+    title: str | None = Field(default=None, sa_type=sa.Text)  # the feed's own, once read
+    added_at: datetime = Field(default_factory=_utcnow)
+    # The validators the server gave with the last feed read, sent back in a conditional GET.
+    etag: str | None = Field(default=None, sa_type=sa.Text)
+    last_modified: str | None = Field(default=None, sa_type=sa.Text)
+    polled_at: datetime | None = None
+    status: FeedStatus | None = Field(default=None, sa_type=_enum_type(FeedStatus))
+    error: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class FeedEntry(SQLModel, table=True):
+    """An entry seen in a feed: the page it links to, and what became of it.
+
+    ``key`` identifies the entry within its feed however often the feed repeats it: the SHA-256
+    of its ``<guid>`` or Atom ``<id>``, else of its link.
+    """
+
+    __tablename__ = "feed_entry"
+    __table_args__ = (sa.UniqueConstraint("feed_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feed.id", ondelete="CASCADE")
+    key: str = Field(max_length=64)
+    url: str = Field(sa_type=sa.Text)
+    title: str | None = Field(default=None, sa_type=sa.Text)
+    published: date | None = None
+    status: FeedEntryStatus = Field(sa_type=_enum_type(FeedEntryStatus))
+    article_id: int | None = Field(default=None, foreign_key="article.id", ondelete="SET NULL", index=True)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    attempts: int = 1
+    seen_at: datetime = Field(default_factory=_utcnow)
+    tried_at: datetime = Field(default_factory=_utcnow)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from kb.articles import ArticleFileError, content_hash, read_article
+from kb.articles import ArticleError, content_hash, read_article
 from kb.extract import ExtractedEvent, extract_events
 from kb.extract.matcher import EntityMatcher
 from kb.models import ArticleCreate
@@ -88,7 +88,7 @@ def _start_worker(matcher: EntityMatcher, skip: Collection[str]) -> None:
 def _read(path: Path, published: date | None) -> PreparedArticle:
     try:
         return PreparedArticle(path, read_article(path, published), None, None)
-    except ArticleFileError as exc:
+    except ArticleError as exc:
         # Returned, not raised: the exception does not survive pickling back from a worker.
         return PreparedArticle(path, None, exc.reason, None)
 

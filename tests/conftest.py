@@ -32,7 +32,9 @@ from kb.db import get_engine, session_scope
 from kb.gazetteer import sync_gazetteer
 from kb.ingest import seed_paths
 from kb.extract.matcher import EntityMatcher
+from kb.feeds.fetching import Fetcher, FetchSettings
 from tests.databases import TEST_DATABASE_URL_VARIABLE, TestDatabases
+from tests.feed_server import FeedServer
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_SEEDS = REPO.parent / "shared" / "seeds"
@@ -219,3 +221,23 @@ def live_url(seeded_url: str) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=10)
     listener.close()
+
+
+# --- a news site -----------------------------------------------------------------------------
+
+# A fetcher that gives up soon and does not pause: the feed server is ours, on this machine.
+QUICK_FETCHING = FetchSettings(timeout=0.3, delay=0, attempts=2, backoff=0.01)
+
+
+@pytest.fixture
+def feed_site() -> Iterator[FeedServer]:
+    """Our news site (tests/feed_server.py: feeds, pages, robots.txt, and paths that misbehave) on 127.0.0.1."""
+    with FeedServer() as site:
+        yield site
+
+
+@pytest.fixture
+def fetcher() -> Iterator[Fetcher]:
+    """A fetcher with ``QUICK_FETCHING``."""
+    with Fetcher(QUICK_FETCHING) as fetcher:
+        yield fetcher

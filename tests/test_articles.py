@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from kb.articles import ArticleFileError, content_hash, read_article
+from kb.articles import ArticleError, content_hash, decode_text, read_article, read_html_page
 
 
 def test_plain_text_has_headline_then_body(tmp_path):
@@ -53,7 +53,7 @@ def test_same_content_same_hash(tmp_path):
 def test_unreadable_files_say_why(tmp_path, name, content, reason):
     path = tmp_path / name
     path.write_bytes(content)
-    with pytest.raises(ArticleFileError) as error:
+    with pytest.raises(ArticleError) as error:
         read_article(path)
     assert str(path) in str(error.value) and reason in str(error.value)
 
@@ -76,3 +76,26 @@ def test_html_page_gives_the_story_its_headline_and_date(tmp_path):
     assert article.published == date(2024, 4, 19)
     assert article.text.startswith("Компания Meta 18 апреля")
     assert "Читайте также" not in article.text and "Все права" not in article.text and "x = 1" not in article.text
+
+
+def test_html_page_read_from_a_string_keeps_its_url_and_takes_what_it_lacks_from_the_caller():
+    html = """<html><head><meta charset="utf-8"></head><body><article>
+        <p>Компания Mistral AI 27 сентября выложила в открытый доступ языковую модель Mistral 7B.</p>
+        <p>Веса модели распространяются по лицензии Apache 2.0.</p></article></body></html>"""
+    article = read_html_page(html, "https://example.org/mistral", published=date(2023, 9, 27), title="Mistral AI открыла модель")
+    assert (article.title, article.published, article.url) == ("Mistral AI открыла модель", date(2023, 9, 27), "https://example.org/mistral")
+    assert article.text.startswith("Компания Mistral AI 27 сентября") and article.file_name is None
+
+
+def test_html_page_errors_name_its_url():
+    with pytest.raises(ArticleError, match=r"^https://example.org/empty: the HTML page has a headline but no body text$"):
+        read_html_page("<html><body><nav>меню</nav></body></html>", "https://example.org/empty")
+
+
+def test_declared_charset_decodes_and_undeclared_legacy_bytes_are_refused():
+    raw = "Новость".encode("cp1251")
+    assert decode_text("https://example.org/a", raw, "windows-1251") == "Новость"
+    with pytest.raises(ArticleError, match="not UTF-8 text"):
+        decode_text("https://example.org/a", raw)
+    with pytest.raises(ArticleError, match="unknown character encoding 'x-martian'"):
+        decode_text("https://example.org/a", raw, "x-martian")

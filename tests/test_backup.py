@@ -6,10 +6,11 @@ import re
 from datetime import datetime, timezone
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlmodel import Session, select
 
 from kb.backup import RestoreError, dump, restore
-from kb.db import get_engine, migrate, session_scope
+from kb.db import alembic_config, get_engine, migrate, session_scope
 from kb.ingest import seed_paths
 from kb.models import AIModel, Alias, AuditAction, AuditEntry, Organization, Person
 from tests.conftest import SEED_ARTICLES
@@ -34,7 +35,8 @@ def seeded_dump(seeded_url) -> str:
 
 def test_dump_is_json_lines_in_dependency_and_id_order(seeded_dump):
     header, *rows = [json.loads(line) for line in seeded_dump.splitlines()]
-    assert header == {"kb_dump": 1, "schema_revision": "0004"}
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert header == {"kb_dump": 1, "schema_revision": head}
     tables = [row["table"] for row in rows]
     for referring, referred in (("alias", "organization"), ("event_model", "ai_model"), ("evidence", "article"), ("evidence", "event")):
         assert max(i for i, t in enumerate(tables) if t == referred) < min(i for i, t in enumerate(tables) if t == referring)

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 import kb.ingest
 from kb import backup
-from kb.articles import MAX_HEADLINE_CHARS, ArticleFileError, find_article_files, max_article_bytes, read_article
+from kb.articles import MAX_HEADLINE_CHARS, ArticleError, find_article_files, max_article_bytes, read_article
 from kb.db import get_engine
 from kb.models import Article
 from tests.conftest import SEED_ARTICLES
@@ -194,7 +194,7 @@ def test_a_folder_that_cannot_be_listed_is_reported_not_skipped(tmp_path, monkey
 
     monkeypatch.setattr(os, "scandir", scandir)
     assert list(find_article_files([folder])) == [folder / "a.txt", folder / "locked"]
-    with pytest.raises(ArticleFileError, match="locked: Permission denied"):
+    with pytest.raises(ArticleError, match="locked: Permission denied"):
         read_article(folder / "locked")
 
 
@@ -203,10 +203,10 @@ def test_the_size_limit_is_checked_before_reading_and_can_be_set(tmp_path, monke
     path.write_text("Заголовок\n" + "Текст. " * 200, encoding="utf-8")
     assert max_article_bytes() == 5 * 1024 * 1024
     monkeypatch.setenv("KB_MAX_ARTICLE_BYTES", "1000")
-    with pytest.raises(ArticleFileError, match=r"above the limit of 1,000 \(KB_MAX_ARTICLE_BYTES\)"):
+    with pytest.raises(ArticleError, match=r"above the limit of 1,000 \(KB_MAX_ARTICLE_BYTES\)"):
         read_article(path)
     monkeypatch.setattr(Path, "open", _refuse_to_open)  # the stat alone decides
-    with pytest.raises(ArticleFileError, match="above the limit"):
+    with pytest.raises(ArticleError, match="above the limit"):
         read_article(path)
     monkeypatch.setenv("KB_MAX_ARTICLE_BYTES", "5 MB")
     with pytest.raises(ValueError, match="KB_MAX_ARTICLE_BYTES must be a positive number of bytes, not '5 MB'"):
