@@ -18,7 +18,7 @@ from kb.extract.matcher import MODEL, EntityMatcher, EntityRef
 from kb.extract.document import Sentence
 from kb.extract.clauses import in_foreign_segment
 from kb.extract.temporal import free_dates
-from kb.extract.mentions import Mention, find_mentions, is_principal, participant_mentions, participants_of
+from kb.extract.mentions import MODEL_EVENTS, Mention, find_mentions, is_principal, participant_mentions, participants_of
 from kb.lexicon import Lexicon
 from kb.models import DateSource, EventKind, OrganizationKind
 from kb.names import is_future_tense
@@ -129,6 +129,13 @@ def _shares_participant(cluster: Cluster, refs: set[EntityRef], matcher: EntityM
         their_people = {ref for ref in refs if ref.is_person}
         if my_people and their_people:
             return bool(my_people & their_people)
+    # A release or a leak is about its models: two models one company put out the same day are
+    # two events, unless one is of the other's family.
+    if cluster.kind in MODEL_EVENTS:
+        my_models = {_family_key(ref, matcher) for ref in cluster.participants(matcher) if ref.is_model}
+        their_models = {_family_key(ref, matcher) for ref in refs if ref.is_model}
+        if my_models and their_models:
+            return bool(my_models & their_models)
     mine = {_family_key(ref, matcher) for ref in cluster.participants(matcher) if is_principal(ref, matcher)}
     return bool(mine & {_family_key(ref, matcher) for ref in refs if is_principal(ref, matcher)})
 
@@ -195,9 +202,9 @@ def is_recalled(mention: Mention, lexicon: Lexicon) -> bool:
     )
 
 
-def is_long_before(when: ResolvedDate | None, news_day: date | None) -> bool:
+def is_long_before(when: ResolvedDate | None, news_day: date | None, age: timedelta = BACKGROUND_AGE) -> bool:
     """Whether a date lies so long before an article's news that the article can only recall it."""
-    return when is not None and when.end is not None and news_day is not None and when.end < news_day - BACKGROUND_AGE
+    return when is not None and when.end is not None and news_day is not None and when.end < news_day - age
 
 
 def _same_direction(a: Mention, b: Mention, lexicon: Lexicon) -> bool:
@@ -330,7 +337,11 @@ def _fold_headline_into_body(clusters: list[Cluster]) -> None:
     # A headline names things loosely («Grok» for «Grok-1»); when it reports an event of a
     # kind the body reports too, it is the body's first such event.
     for headline in [c for c in clusters if all(s.is_headline for s in c.sentences())]:
-        body = next((c for c in clusters if c.kind is headline.kind and c is not headline), None)
+        body = min(
+            (c for c in clusters if c.kind is headline.kind and c is not headline),
+            key=lambda c: min(s.index for s in c.sentences()),
+            default=None,
+        )
         if body is not None:
             body.mentions.extend(headline.mentions)
             clusters.remove(headline)

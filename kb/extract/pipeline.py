@@ -13,10 +13,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from kb.dates import ResolvedDate
-from kb.extract.clusters import Cluster, cluster_mentions, date_from_story, is_long_before, is_recalled
+from kb.extract.clusters import BACKGROUND_AGE, Cluster, cluster_mentions, date_from_story, is_long_before, is_recalled
 from kb.extract.matcher import EntityMatcher, EntityMention, NewEntity
 from kb.extract.kinds import is_hosting_place
 from kb.extract.clauses import mark_subordinate_clauses
@@ -37,6 +37,8 @@ UNDATED = 0.6  # only the headline reports it; dated by the publication
 DATED_BY_STORY = 0.9  # the date comes from a neighbouring sentence
 DATED_BY_PUBLICATION = 0.8  # told without a date: it happened when the article came out
 BACKGROUND = 0.3  # recalled in passing: the article is no source that it happened
+# How long before an undated article's latest event its other events may be news still.
+UNDATED_BACKGROUND_AGE = timedelta(days=365)
 
 
 @dataclass
@@ -92,14 +94,16 @@ def extract_events(
     for cluster in clusters:
         if cluster.date is None:
             date_from_story(cluster, sentences, matcher, doc.published)
-    news_day = doc.published or _latest_event_day(clusters)
+    # An undated article's latest event stands for its news day, but a retrospective tells a
+    # year of news: only what lies a year before it is recalled.
+    news_day, age = (doc.published, BACKGROUND_AGE) if doc.published else (_latest_event_day(clusters), UNDATED_BACKGROUND_AGE)
     events = []
     for cluster in clusters:
         if cluster.date is None and not any(s.is_headline for s in cluster.sentences()):
             continue
         event = _to_event(cluster, sentences, matcher, lexicon)
         if event is not None:
-            if _is_background(cluster, news_day, lexicon):
+            if _is_background(cluster, news_day, age, lexicon):
                 event.background, event.confidence = True, BACKGROUND
             events.append(event)
     return events
@@ -116,12 +120,12 @@ def _latest_event_day(clusters: list[Cluster]) -> date | None:
     return max(ends, default=None)
 
 
-def _is_background(cluster: Cluster, news_day: date | None, lexicon: Lexicon) -> bool:
+def _is_background(cluster: Cluster, news_day: date | None, age: timedelta, lexicon: Lexicon) -> bool:
     """Whether the article recalls the event rather than reports it: dated well before its news
     («в 2018 году Маск покинул совет»), or told as a reminder («ранее», «напомним»)."""
     if any(s.is_headline for s in cluster.sentences()):
         return False
-    return is_long_before(cluster.date, news_day) or all(is_recalled(m, lexicon) for m in cluster.mentions)
+    return is_long_before(cluster.date, news_day, age) or all(is_recalled(m, lexicon) for m in cluster.mentions)
 
 
 # --- step 4: roles, title, evidence, confidence --------------------------------------------------
