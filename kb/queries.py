@@ -17,21 +17,11 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from kb.event_lists import events_from_documents
 from kb.facets import FACETS, facet_counts
-from kb.models import (
-    AIModel,
-    Alias,
-    Article,
-    AuditEntry,
-    Event,
-    EventKind,
-    Evidence,
-    Organization,
-    Person,
-)
+from kb.models import Alias, DatabaseState, Event, EventKind, Person
 from kb.names import alias_key
 from kb.public import EventPublic, FacetCount, TimelinePage
 
@@ -379,16 +369,18 @@ def people_named(session: Session, name: str) -> list[Person]:
 
 
 def database_version(connection: sa.Connection) -> str:
-    """A token that changes whenever the knowledge base is written to, on any engine.
+    """A token that changes whenever anything the knowledge base shows changes, on any engine.
 
-    The highest id of every table rows are added to: ingestion adds articles, events and
-    evidence, the gazetteer adds entities and aliases, and every edit, deletion and merge
-    made through the API or the CLI adds an audit entry. Cheap: one index lookup per table,
-    in a statement built once (every read of the API asks it first, see ``api.caching``).
+    The database's uid and its version, which triggers raise at every insert, update and
+    delete of a row that some answer shows (migration 0005): a new article as much as an
+    organization's kind changed in place by the gazetteer. One row read (every read of the
+    API asks it first, see ``api.caching``).
+
+    >>> database_version(connection)  # doctest: +SKIP
+    '0b6c1e9e-5d0f-4a57-9a43-0d3b1f0c2a11.1742'
     """
-    return ".".join(str(value or 0) for value in connection.execute(_LAST_IDS).one())
+    uid, version = connection.execute(_STATE).one()
+    return f"{uid}.{version}"
 
 
-_LAST_IDS = select(
-    *(select(func.max(table.id)).scalar_subquery() for table in (Article, Event, Evidence, AuditEntry, Organization, AIModel, Person, Alias))
-)
+_STATE = select(DatabaseState.uid, DatabaseState.version).where(DatabaseState.id == 1)
