@@ -28,7 +28,8 @@ from kb.dates import Modifier, Precision
 from kb.db import get_engine
 from kb.ingest import seed_paths
 from kb.models import EventKind
-from kb.pages import MONTHS_GENITIVE, TextSegment, date_label, marked_segments, timeline_years
+from kb.date_labels import MONTHS_GENITIVE, date_label
+from kb.pages import TextSegment, marked_segments, timeline_years
 from kb.public import DatePublic
 from kb.queries import TimelineFilter
 
