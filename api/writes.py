@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Response
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from api.auth import WriterDep
 from api.deps import IsoDate, RecordId, SessionDep
 from kb import queries
+from kb.articles import publication_date_problem
 from kb.audit import event_history
 from kb.editing import EditError, EventPatch, RecordIdValue, RecordNotFound, delete_event, submit_article, update_event
 from kb.merging import MergeError, merge_models, merge_organizations, merge_people
@@ -61,8 +62,9 @@ class ArticleSubmission(BaseModel):
     @field_validator("published")
     @classmethod
     def _not_in_the_future(cls, value: date | None) -> date | None:
-        if value is not None and value > date.today() + timedelta(days=1):
-            raise ValueError(f"{value} is in the future")
+        problem = publication_date_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
         return value
 
 
