@@ -5,16 +5,19 @@ from __future__ import annotations
 from dataclasses import replace
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
+from sqlmodel import Session
 
 from api import exports, web, writes
 from api.caching import install_conditional_get
 from api.database_errors import install_database_error_handlers
-from api.deps import FilterDep, PageDep, RecordId, SessionDep
+from api.deps import FilterDep, PageDep, PageRequest, RecordId, SessionDep
 from api.errors import install_problem_handlers
+from api.head import HeadAsGet
 from api.limits import BodySizeLimit, max_body_bytes
 from api.threads import thread_limit, worker_threads
 from kb import __version__, queries
 from kb.db import get_engine
+from kb.queries import TimelineFilter
 from kb.public import AIModelPublic, ArticlePublic, EventPublic, OrganizationPublic, PersonPublic, TimelinePage
 
 
@@ -36,6 +39,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.mount("/static", web.static_files, name="static")
     install_conditional_get(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes())  # KB_MAX_BODY_BYTES, else 1 MB
+    app.add_middleware(HeadAsGet)
     install_problem_handlers(app)  # last: its middleware must be the outermost
     return app
 
@@ -60,13 +64,17 @@ def _page_response(request: Request, page: queries.TimelineDocuments) -> Respons
     return response
 
 
+def _page(session: Session, filters: TimelineFilter, page: PageRequest) -> queries.TimelineDocuments:
+    return queries.timeline_documents(session, filters, page.limit, page.cursor, page.facets, page.facet_size, page.total)
+
+
 @router.get("/timeline", response_model=TimelinePage, tags=["timeline"])
 def timeline(request: Request, session: SessionDep, filters: FilterDep, page: PageDep) -> Response:
     """Events in chronological order (unknown dates last), a page at a time, with facet counts if asked.
 
     The next page is at the `Link: rel="next"` header, and its cursor in `next`.
     """
-    return _page_response(request, queries.timeline_documents(session, filters, page.limit, page.cursor, page.facets))
+    return _page_response(request, _page(session, filters, page))
 
 
 @router.get("/events/{event_id}", response_model=EventPublic, tags=["events"])
@@ -94,7 +102,7 @@ def model_timeline(
     """The timeline of one model and its variants, with the filters and pages of `/timeline`."""
     _found(queries.get_model(session, model_id), "model", model_id)
     filters = replace(filters, model_ids=(model_id,))
-    return _page_response(request, queries.timeline_documents(session, filters, page.limit, page.cursor, page.facets))
+    return _page_response(request, _page(session, filters, page))
 
 
 @router.get("/organizations", response_model=list[OrganizationPublic], tags=["entities"])
@@ -116,7 +124,7 @@ def organization_timeline(
     """The timeline of one organization, in any role, with the filters and pages of `/timeline`."""
     _found(queries.get_organization(session, org_id), "organization", org_id)
     filters = replace(filters, organization_ids=(org_id,))
-    return _page_response(request, queries.timeline_documents(session, filters, page.limit, page.cursor, page.facets))
+    return _page_response(request, _page(session, filters, page))
 
 
 @router.get("/people", response_model=list[PersonPublic], tags=["entities"])
@@ -138,7 +146,7 @@ def person_timeline(
     """The timeline of one person, with the filters and pages of `/timeline`."""
     _found(queries.get_person(session, person_id), "person", person_id)
     filters = replace(filters, person_ids=(person_id,))
-    return _page_response(request, queries.timeline_documents(session, filters, page.limit, page.cursor, page.facets))
+    return _page_response(request, _page(session, filters, page))
 
 
 @router.get("/articles/{article_id}", response_model=ArticlePublic, tags=["articles"])
