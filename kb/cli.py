@@ -1,4 +1,8 @@
-"""The ``kb`` command: a thin layer over the library, like the API."""
+"""The ``kb`` command: a thin layer over the library, like the API.
+
+Every command that uses the knowledge base takes ``--db URL``, before or after its name; a
+database that cannot be used is one line of error naming it (``kb.database_errors``).
+"""
 
 from __future__ import annotations
 
@@ -12,30 +16,75 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
+import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import Session, select
+from typer.core import TyperArgument, TyperGroup
 
-from kb import backup, dates
-from kb.articles import find_article_files
+from kb import __version__, backup, dates
+from kb.articles import find_article_files, publication_date_problem
 from kb.config import database_url, seeds_dir
+from kb.database_errors import DatabaseUnusable, check_database_url, database_problem
 from kb.db import get_engine, migrate, session_scope
 from kb.evaluate import Corpus, evaluate_corpora, format_report, splits
 from kb.editing import RecordNotFound
-from kb.export import EXPORT_FORMATS, iter_csv
+from kb.export import EXPORT_FORMATS
+from kb.export_csv import CsvFormat
 from kb.gold import GoldFileError
 from kb.ingest import SeedReport, seed_paths
 from kb.merging import EntityNameError, MergeError, list_entities, merge, resolve_pair
 from kb.models import Article, EventKind
 from kb.public import EventPublic
-from kb.queries import QueryError, TimelineFilter, iter_timeline
+from kb.queries import QueryError, TimelineFilter, event_kinds, iter_timeline, listed
+
+
+_DATABASE = "kb.database"  # where ``_database`` leaves the URL a command uses, in ``ctx.meta``
+
+
+class _Argument(TyperArgument):
+    """An argument as help shows it: by its name alone (``PATH...``), not by its Python type (``<list[Path]>``)."""
+
+    def display_type_rich(self, ctx: typer.Context) -> None:
+        return None
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+
+class _Commands(TyperGroup):
+    """kb's commands, which answer a database they cannot use with one line naming it, not a traceback."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        commands = list(self.commands.values())
+        while commands:
+            command = commands.pop()
+            commands += getattr(command, "commands", {}).values()
+            for param in command.params:
+                if type(param) is TyperArgument:
+                    param.__class__ = _Argument  # typer.Argument takes no class of its own
+
+    def invoke(self, ctx: typer.Context):
+        try:
+            return super().invoke(ctx)
+        except (DatabaseUnusable, sa.exc.DBAPIError) as exc:
+            problem = exc if isinstance(exc, DatabaseUnusable) else database_problem(ctx.meta.get(_DATABASE, ctx.obj), exc)
+            if problem is None:
+                raise
+            typer.echo(f"error: {problem}", err=True)
+            raise typer.Exit(1) from None
+
 
 app = typer.Typer(
+    cls=_Commands,
     help="kb: a knowledge base of dated events in the AI industry, from Russian news articles.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: option values by name (NAME, URL), not by Python type
     pretty_exceptions_show_locals=False,
 )
 err = Console(stderr=True)
@@ -47,11 +96,17 @@ class TimelineFormat(str, Enum):
     csv = "csv"
 
 
-class ExportFormat(str, Enum):
+class ExportFormatName(str, Enum):
     csv = "csv"
+    json = "json"
     jsonl = "jsonl"
     timelinejs = "timelinejs"
     ics = "ics"
+
+
+class Order(str, Enum):
+    asc = "asc"
+    desc = "desc"
 
 
 def _parse_date(value: Optional[str]) -> Optional[date]:
@@ -63,44 +118,96 @@ def _parse_date(value: Optional[str]) -> Optional[date]:
         raise typer.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
 
 
+def _parse_publication_date(value: Optional[str]) -> Optional[date]:
+    published = _parse_date(value)
+    problem = publication_date_problem(published) if published is not None else None
+    if problem:
+        raise typer.BadParameter(problem)
+    return published
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"kb {__version__}")
+        raise typer.Exit()
+
+
+_KINDS = ", ".join(kind.value for kind in EventKind)
+_ANY = "Repeat, or separate by commas, for any of several."
+DbOption = Annotated[
+    Optional[str],
+    typer.Option("--db", metavar="URL", help="Database URL (default: $KB_DATABASE_URL, else sqlite:///kb.sqlite).", show_default=False),
+]
 FromOption = Annotated[Optional[str], typer.Option("--from", metavar="YYYY-MM-DD", callback=_parse_date, help="Events that end on or after this date.")]
 ToOption = Annotated[Optional[str], typer.Option("--to", metavar="YYYY-MM-DD", callback=_parse_date, help="Events that start on or before this date.")]
-ModelOption = Annotated[list[str], typer.Option("--model", help="Model name or alias; includes its variants. Repeat for any of several.")]
-OrgOption = Annotated[list[str], typer.Option("--org", help="Organization name or alias. Repeat for any of several.")]
-PersonOption = Annotated[list[str], typer.Option("--person", help="Person's name or alias. Repeat for any of several.")]
-QueryOption = Annotated[Optional[str], typer.Option("--q", help="Full-text search in titles and quotes («утечка» finds «утекли»).")]
-KindOption = Annotated[list[EventKind], typer.Option("--kind", help="Event kind. Repeat for any of several.")]
+ModelOption = Annotated[list[str], typer.Option("--model", metavar="NAME", help=f"Model name or alias; includes its variants. {_ANY}")]
+OrgOption = Annotated[list[str], typer.Option("--org", metavar="NAME", help=f"Organization name or alias. {_ANY}")]
+PersonOption = Annotated[list[str], typer.Option("--person", metavar="NAME", help=f"Person's name, alias or surname («Альтман»). {_ANY}")]
+QueryOption = Annotated[Optional[str], typer.Option("--q", metavar="WORDS", help="Full-text search in titles and quotes («утечка» finds «утекли»).")]
+KindOption = Annotated[list[str], typer.Option("--kind", metavar="KIND", help=f"Event kind: {_KINDS}. {_ANY}")]
+MinConfidenceOption = Annotated[
+    Optional[float], typer.Option("--min-confidence", metavar="0..1", min=0, max=1, help="Events extracted with at least this confidence.")
+]
+OrderOption = Annotated[Order, typer.Option("--order", metavar="asc|desc", help="Oldest first (asc) or newest first (desc); unknown dates last.")]
+LimitOption = Annotated[Optional[int], typer.Option("--limit", metavar="N", min=1, help="At most N events, the first in the timeline's order.")]
+ExcelOption = Annotated[
+    bool, typer.Option("--excel", help="CSV for Excel in a Russian locale: a UTF-8 byte-order mark, ';' between cells, a decimal comma.")
+]
 
 
 @app.callback()
 def main(
     ctx: typer.Context,
-    db: Annotated[Optional[str], typer.Option("--db", help="Database URL (default: $KB_DATABASE_URL, else sqlite:///kb.sqlite)")] = None,
+    db: DbOption = None,
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Show kb's version and exit.")] = False,
 ) -> None:
     ctx.obj = database_url(db)
 
 
+def _database(ctx: typer.Context, db: str | None) -> str:
+    """The database a command uses: its own ``--db``, else the one given before the command's name.
+
+    Raises ``DatabaseUnusable`` when the URL names no database kb can use.
+    """
+    url = database_url(db) if db else ctx.obj
+    check_database_url(url)
+    ctx.meta[_DATABASE] = url
+    return url
+
+
 @app.command("migrate")
-def migrate_command(ctx: typer.Context) -> None:
+def migrate_command(ctx: typer.Context, db: DbOption = None) -> None:
     """Create the database or bring its schema up to date."""
-    migrate(ctx.obj)
-    typer.echo(f"schema up to date: {ctx.obj}")
+    url = _database(ctx, db)
+    migrate(url)
+    typer.echo(f"schema up to date: {url}")
 
 
 @app.command()
 def seed(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Article files (.txt, .md, .html) and folders of them.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Article files (.txt, .md, .html) and folders of them.")],
     published: Annotated[
-        Optional[str], typer.Option(metavar="YYYY-MM-DD", callback=_parse_date, help="Publication date for files that carry none.")
+        Optional[str],
+        typer.Option(metavar="YYYY-MM-DD", callback=_parse_publication_date, help="Publication date for files that carry none."),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Processes that read files and extract events (the database writer is one).")] = 1,
+    workers: Annotated[
+        int, typer.Option(metavar="N", min=1, help="Processes that read files and extract events (the database writer is one).")
+    ] = 1,
+    db: DbOption = None,
 ) -> None:
     """Ingest articles: one transaction each; files already stored are left as they are."""
-    migrate(ctx.obj)
-    report = _seed(ctx.obj, paths, published, workers)
+    url = _database(ctx, db)
+    migrate(url)
+    report = _seed(url, paths, published, workers)
     for path, reason in report.failed:
         typer.echo(f"error: {path}: {reason}", err=True)
+    for skipped in report.dates_not_applied:
+        typer.echo(
+            f"note: {skipped.path}: stored already, published {skipped.stored or 'on no date given'}; "
+            f"the date {skipped.given or '(none)'} is not applied (an article is stored once, by its headline and text)",
+            err=True,
+        )
     typer.echo(
         f"{len(report.stored)} stored, {len(report.unchanged)} unchanged, {len(report.failed)} failed; "
         f"events: {report.events_created} new, {report.events_merged} merged, "
@@ -121,12 +228,24 @@ def _seed(url: str, paths: list[Path], published: date | None, workers: int = 1)
 
 
 def _filters(
-    models: list[str], orgs: list[str], kinds: list[EventKind], date_from, date_to, people: list[str], q: str | None
+    models: list[str],
+    orgs: list[str],
+    kinds: list[str],
+    date_from: date | None,
+    date_to: date | None,
+    people: list[str],
+    q: str | None,
+    min_confidence: float | None,
+    order: Order,
 ) -> TimelineFilter:
+    """The filters of ``kb timeline`` and ``kb export``, read as the API reads its parameters."""
     try:
-        return TimelineFilter(tuple(models), tuple(orgs), tuple(kinds), date_from, date_to, people=tuple(people), q=q)
+        return TimelineFilter(
+            listed(models), listed(orgs), event_kinds(kinds), date_from, date_to, people=listed(people), q=q,
+            min_confidence=min_confidence, newest_first=order is Order.desc,
+        )
     except QueryError as exc:
-        raise typer.BadParameter(str(exc), param_hint=f"--{exc.param}") from None
+        raise typer.BadParameter(str(exc), param_hint=f"--{exc.param.replace('_', '-')}") from None
 
 
 @app.command("timeline")
@@ -139,27 +258,40 @@ def timeline_command(
     date_to: ToOption = None,
     person: PersonOption = [],
     q: QueryOption = None,
-    output_format: Annotated[TimelineFormat, typer.Option("--format")] = TimelineFormat.table,
+    min_confidence: MinConfidenceOption = None,
+    order: OrderOption = Order.asc,
+    limit: LimitOption = None,
+    output_format: Annotated[TimelineFormat, typer.Option("--format", metavar="table|json|csv", help="How to print it.")] = TimelineFormat.table,
+    excel: ExcelOption = False,
+    db: DbOption = None,
 ) -> None:
-    """Events in chronological order (unknown dates last)."""
-    filters = _filters(model, org, kind, date_from, date_to, person, q)
-    with Session(get_engine(ctx.obj)) as session:
-        events = iter_timeline(session, filters)
-        if output_format is TimelineFormat.csv:
-            for chunk in iter_csv(events):
-                sys.stdout.write(chunk)
-        elif output_format is TimelineFormat.json:
-            typer.echo(json.dumps([e.model_dump(mode="json") for e in events], ensure_ascii=False, indent=2))
-        else:
-            Console().print(_table(events))
+    """Events in chronological order (unknown dates last), as a table, JSON or CSV."""
+    filters = _filters(model, org, kind, date_from, date_to, person, q, min_confidence, order)
+    if excel and output_format is not TimelineFormat.csv:
+        raise typer.BadParameter("applies to --format csv only", param_hint="--excel")
+    with Session(get_engine(_database(ctx, db))) as session:
+        if output_format is TimelineFormat.table:
+            events = list(iter_timeline(session, filters, limit=limit))
+            if events:
+                Console().print(_table(events))
+            else:
+                typer.echo("no events match")
+            return
+        export = EXPORT_FORMATS[output_format.value]
+        for chunk in (export.excel() if excel else export).write_timeline(session, filters, limit):
+            sys.stdout.write(chunk)
 
 
-def _table(events) -> Table:
-    table = Table("date", "kind", "title", "models", "organizations", "sources")
+def _table(events: list[EventPublic]) -> Table:
+    table = Table("date", "kind", "title", "models", "organizations", "sources", caption=_count(len(events)))
     for event in events:
         table.add_row(_shown_date(event), event.kind.value, event.title, ", ".join(m.name for m in event.models),
                       ", ".join(f"{o.name} ({o.role.value})" for o in event.organizations), str(len(event.sources)))
     return table
+
+
+def _count(events: int) -> str:
+    return f"{events} event" + ("" if events == 1 else "s")
 
 
 def _shown_date(event: EventPublic) -> str:
@@ -180,13 +312,25 @@ def export_command(
     date_to: ToOption = None,
     person: PersonOption = [],
     q: QueryOption = None,
-    output_format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.csv,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: standard output)")] = None,
+    min_confidence: MinConfidenceOption = None,
+    order: OrderOption = Order.asc,
+    limit: LimitOption = None,
+    output_format: Annotated[
+        ExportFormatName, typer.Option("--format", metavar="csv|json|jsonl|timelinejs|ics", help="The file's format.")
+    ] = ExportFormatName.csv,
+    excel: ExcelOption = False,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="File to write (default: standard output).")] = None,
+    db: DbOption = None,
 ) -> None:
-    """Export a timeline: CSV (RFC 4180, UTF-8), JSON Lines, a TimelineJS spreadsheet or iCalendar."""
-    filters = _filters(model, org, kind, date_from, date_to, person, q)
-    with Session(get_engine(ctx.obj)) as session:
-        chunks = EXPORT_FORMATS[output_format.value].write_timeline(session, filters)
+    """Export a timeline: CSV (RFC 4180, UTF-8), JSON, JSON Lines, a TimelineJS spreadsheet or iCalendar."""
+    filters = _filters(model, org, kind, date_from, date_to, person, q, min_confidence, order)
+    export = EXPORT_FORMATS[output_format.value]
+    if excel:
+        if not isinstance(export, CsvFormat):
+            raise typer.BadParameter("applies to --format csv and timelinejs only", param_hint="--excel")
+        export = export.excel()
+    with Session(get_engine(_database(ctx, db))) as session:
+        chunks = export.write_timeline(session, filters, limit)
         if output is None:
             for chunk in chunks:
                 sys.stdout.write(chunk)
@@ -199,10 +343,11 @@ def export_command(
 @app.command("dump")
 def dump_command(
     ctx: typer.Context,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: standard output)")] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="File to write (default: standard output).")] = None,
+    db: DbOption = None,
 ) -> None:
     """Write the whole knowledge base as JSON Lines, one row a line, for `kb restore`."""
-    with Session(get_engine(ctx.obj)) as session:
+    with Session(get_engine(_database(ctx, db))) as session:
         if output is None:
             counts = backup.dump(session, sys.stdout)
         else:
@@ -214,12 +359,14 @@ def dump_command(
 @app.command("restore")
 def restore_command(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A file written by `kb dump`.")],
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="A file written by `kb dump`.")],
+    db: DbOption = None,
 ) -> None:
     """Load a dump into an empty knowledge base (migrated first); a database holding anything is refused."""
-    migrate(ctx.obj)
+    url = _database(ctx, db)
+    migrate(url)
     try:
-        with path.open(encoding="utf-8") as file, session_scope(get_engine(ctx.obj)) as session:
+        with path.open(encoding="utf-8") as file, session_scope(get_engine(url)) as session:
             counts = backup.restore(session, file)
     except (OSError, UnicodeDecodeError, backup.RestoreError) as exc:
         typer.echo(f"error: {path}: {exc}", err=True)
@@ -229,10 +376,16 @@ def restore_command(
 
 @app.command("eval")
 def eval_command(
-    gold: Annotated[Optional[Path], typer.Argument(help="Folder of gold files (*.yaml) to score instead of the splits.")] = None,
-    articles: Annotated[Optional[Path], typer.Option(help="Corpus GOLD annotates (default: the bundled seeds/articles).")] = None,
-    split: Annotated[Optional[list[str]], typer.Option(help="Split to score: blind, dev (repeatable; default: both, blind first).")] = None,
-    min_f1: Annotated[Optional[float], typer.Option(help="Exit with status 1 when a scored event F1 is below this.")] = None,
+    gold: Annotated[
+        Optional[Path], typer.Argument(metavar="GOLD", help="Folder of gold files (*.yaml) to score instead of the splits.")
+    ] = None,
+    articles: Annotated[
+        Optional[Path], typer.Option(metavar="FOLDER", help="Corpus GOLD annotates (default: the bundled seeds/articles).")
+    ] = None,
+    split: Annotated[
+        Optional[list[str]], typer.Option(metavar="NAME", help="Split to score: blind, dev (repeatable; default: both, blind first).")
+    ] = None,
+    min_f1: Annotated[Optional[float], typer.Option(metavar="F", help="Exit with status 1 when a scored event F1 is below this.")] = None,
 ) -> None:
     """Seed each corpus into a scratch database and score the events found against its gold files."""
     if gold is not None:
@@ -267,7 +420,7 @@ def eval_command(
 
 @app.command("date")
 def date_command(
-    text: Annotated[str, typer.Argument(help="A Russian date expression, e.g. «3 марта» or «в начале марта».")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="A Russian date expression, e.g. «3 марта» or «в начале марта».")],
     ref: Annotated[Optional[str], typer.Option(metavar="YYYY-MM-DD", callback=_parse_date, help="Reference (publication) date.")] = None,
 ) -> None:
     """Resolve a date expression and print it as JSON (null when it is not a date)."""
@@ -278,27 +431,31 @@ def date_command(
 @app.command()
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(metavar="ADDRESS", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
+    db: DbOption = None,
 ) -> None:
-    """Serve the API; migrates first, and seeds the bundled corpus into an empty database."""
+    """Serve the page and the API; migrates first, and seeds the bundled corpus into an empty database."""
     import uvicorn
 
     from api.main import create_app
 
-    migrate(ctx.obj)
-    engine = get_engine(ctx.obj)
+    url = _database(ctx, db)
+    migrate(url)
+    engine = get_engine(url)
     with Session(engine) as session:
         empty = session.exec(select(Article.id).limit(1)).first() is None
     if empty:
-        report = _seed(ctx.obj, [seeds_dir() / "articles"], None)
+        report = _seed(url, [seeds_dir() / "articles"], None)
         typer.echo(f"seeded {len(report.stored)} bundled articles ({report.events_created} events)", err=True)
-    uvicorn.run(create_app(ctx.obj), host=host, port=port)
+    uvicorn.run(create_app(url), host=host, port=port)
 
 
 # --- entities --------------------------------------------------------------------------------
 
-entities_app = typer.Typer(help="Organizations, models and people: list them, merge duplicates.", no_args_is_help=True)
+entities_app = typer.Typer(
+    help="Organizations, models and people: list them, merge duplicates.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(entities_app, name="entities")
 
 
@@ -316,9 +473,10 @@ def entities_merge_command(
     ctx: typer.Context,
     keep: Annotated[str, typer.Argument(metavar="A", help="The entity kept: a name, an alias, or org:ID, model:ID, person:ID.")],
     drop: Annotated[str, typer.Argument(metavar="B", help="The entity merged into A and then deleted.")],
+    db: DbOption = None,
 ) -> None:
     """Merge B into A: A gets every alias and event link of B, and B is deleted (audited)."""
-    with session_scope(get_engine(ctx.obj)) as session:
+    with session_scope(get_engine(_database(ctx, db))) as session:
         try:
             kind, keep_id, drop_id = resolve_pair(session, keep, drop)
             kept = merge(session, kind, keep_id, drop_id, _cli_actor())
@@ -332,10 +490,11 @@ def entities_merge_command(
 def entities_list_command(
     ctx: typer.Context,
     unreviewed: Annotated[bool, typer.Option("--unreviewed", help="Only entities learned from articles, not yet reviewed.")] = False,
+    db: DbOption = None,
 ) -> None:
     """Organizations, models and people, with the references (org:ID ...) that kb entities merge takes."""
     table = Table("ref", "name", "reviewed", "aliases", "events")
-    with Session(get_engine(ctx.obj)) as session:
+    with Session(get_engine(_database(ctx, db))) as session:
         for entity in list_entities(session, unreviewed_only=unreviewed):
             table.add_row(f"{entity.kind.prefix}:{entity.id}", entity.name, "yes" if entity.reviewed else "no",
                           str(entity.aliases), str(entity.events))
