@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
+from fastapi_offline import FastAPIOffline
 from sqlmodel import Session
 
 from api import exports, web, writes
 from api.caching import install_conditional_get
+from api.cors import install_cors
 from api.database_errors import install_database_error_handlers
 from api.deps import FilterDep, PageDep, PageRequest, RecordId, SessionDep
 from api.errors import install_problem_handlers
@@ -21,14 +23,19 @@ from kb.queries import TimelineFilter
 from kb.public import AIModelPublic, ArticlePublic, EventPublic, OrganizationPublic, PersonPublic, TimelinePage
 
 
+DOCS_ASSETS = "/docs/assets"  # Swagger UI's and ReDoc's files
+
+
 def create_app(database_url: str | None = None) -> FastAPI:
     """The application, serving the knowledge base at ``database_url`` (default: see kb.config)."""
     engine = get_engine(database_url)
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI's and ReDoc's files served from a package, not a CDN: they work offline.
+    app = FastAPIOffline(
         title="kb",
         version=__version__,
         summary="Dated events in the AI industry, extracted from Russian news, with their sources.",
         lifespan=thread_limit(worker_threads(engine.dialect.name)),  # KB_API_THREADS
+        static_url=DOCS_ASSETS,
     )
     app.state.engine = engine
     install_database_error_handlers(app)  # 503 while the database is unreachable
@@ -40,6 +47,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     install_conditional_get(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes())  # KB_MAX_BODY_BYTES, else 1 MB
     app.add_middleware(HeadAsGet)
+    install_cors(app)  # KB_CORS_ORIGINS, else none
     install_problem_handlers(app)  # last: its middleware must be the outermost
     return app
 

@@ -1,6 +1,7 @@
 """The REST API over real HTTP (FastAPI's test client) on a seeded SQLite knowledge base."""
 
 import csv
+import re
 import io
 
 from kb.export_csv import CSV_HEADER
@@ -97,6 +98,13 @@ def test_csv_export_is_rfc4180_in_timeline_order(client):
     assert all("LLaMA" in row[CSV_HEADER.index("models")] for row in filtered[1:])
 
 
-def test_openapi_docs_are_served(client):
-    assert client.get("/docs").status_code == 200
+def test_openapi_docs_are_served_without_the_network(client):
+    """Swagger UI and ReDoc load their scripts and styles from this server, never from a CDN."""
+    for page in ("/docs", "/redoc"):
+        html = client.get(page)
+        assert html.status_code == 200
+        assets = re.findall(r'(?:src|href)="([^"]+)"', html.text)
+        assert assets and all(asset.startswith("/") for asset in assets), assets
+        for asset in assets:
+            assert client.get(asset).status_code == 200 and client.get(asset).content
     assert "/timeline" in client.get("/openapi.json").json()["paths"]
