@@ -41,8 +41,11 @@ def _streamed(request: Request, filters: TimelineFilter, export: ExportFormat, l
     )
 
 
-def _file(media_type: str, description: str) -> dict:
-    return {200: {"description": description, "content": {media_type: {"schema": {"type": "string"}}}}}
+def _file(media_type: str, description: str, schema: dict | None = None) -> dict:
+    return {200: {"description": description, "content": {media_type: {"schema": schema or {"type": "string"}}}}}
+
+
+_EVENTS = {"type": "array", "items": {"$ref": "#/components/schemas/EventPublic"}}
 
 
 @router.get(
@@ -50,7 +53,6 @@ def _file(media_type: str, description: str) -> dict:
     response_class=StreamingResponse,
     responses=_file("text/csv", "The timeline as CSV."),
     summary="The timeline as CSV or a TimelineJS spreadsheet",
-    operation_id="timeline_csv",
 )
 def timeline_csv(
     request: Request,
@@ -73,9 +75,8 @@ def timeline_csv(
 @router.get(
     "/timeline.json",
     response_class=StreamingResponse,
-    responses=_file("application/json", "A JSON array of events."),
+    responses=_file("application/json", "A JSON array of events.", _EVENTS),
     summary="The timeline as one JSON array",
-    operation_id="timeline_json",
 )
 def timeline_json(request: Request, filters: FilterDep, limit: ExportLimit = None) -> StreamingResponse:
     """Every event of the timeline in one JSON array, each in the shape of `/events/{id}` (pages: `/timeline`)."""
@@ -87,7 +88,6 @@ def timeline_json(request: Request, filters: FilterDep, limit: ExportLimit = Non
     response_class=StreamingResponse,
     responses=_file("application/x-ndjson", "One event per line."),
     summary="The timeline as JSON Lines",
-    operation_id="timeline_jsonl",
 )
 def timeline_jsonl(request: Request, filters: FilterDep, limit: ExportLimit = None) -> StreamingResponse:
     """The timeline as JSON Lines: one event per line, in the shape of `/events/{id}`."""
@@ -99,7 +99,6 @@ def timeline_jsonl(request: Request, filters: FilterDep, limit: ExportLimit = No
     response_class=StreamingResponse,
     responses=_file("text/calendar", "An iCalendar feed."),
     summary="The timeline as an iCalendar feed",
-    operation_id="timeline_ics",
 )
 def timeline_ics(request: Request, filters: FilterDep, limit: ExportLimit = None) -> StreamingResponse:
     """The timeline as an iCalendar feed (RFC 5545) to subscribe to: an all-day entry per dated event."""

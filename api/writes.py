@@ -95,6 +95,7 @@ def _as_http_errors() -> Iterator[None]:
     status_code=201,
     response_model=ArticleSubmittedPublic,
     tags=["articles"],
+    summary="Submit an article",
     responses={200: {"description": "The same content was stored already; nothing changed.", "model": ArticleSubmittedPublic}},
 )
 def post_article(body: ArticleSubmission, session: SessionDep, actor: WriterDep, response: Response) -> ArticleSubmittedPublic:
@@ -112,7 +113,7 @@ def post_article(body: ArticleSubmission, session: SessionDep, actor: WriterDep,
     )
 
 
-@router.patch("/events/{event_id}", response_model=EventPublic, tags=["events"])
+@router.patch("/events/{event_id}", response_model=EventPublic, tags=["events"], summary="Correct an event")
 def patch_event(event_id: RecordId, patch: EventPatch, session: SessionDep, actor: WriterDep) -> EventPublic:
     """Correct an event: the fields given change; a list of links given replaces those links."""
     with _as_http_errors():
@@ -121,7 +122,7 @@ def patch_event(event_id: RecordId, patch: EventPatch, session: SessionDep, acto
     return queries.get_event(session, event_id)
 
 
-@router.delete("/events/{event_id}", status_code=204, tags=["events"])
+@router.delete("/events/{event_id}", status_code=204, tags=["events"], summary="Delete an event")
 def remove_event(event_id: RecordId, session: SessionDep, actor: WriterDep) -> Response:
     """Delete an event with its links and evidence; the articles stay, and the history keeps it."""
     with _as_http_errors():
@@ -130,7 +131,7 @@ def remove_event(event_id: RecordId, session: SessionDep, actor: WriterDep) -> R
     return Response(status_code=204)
 
 
-@router.get("/events/{event_id}/history", response_model=list[AuditEntryPublic], tags=["events"])
+@router.get("/events/{event_id}/history", response_model=list[AuditEntryPublic], tags=["events"], summary="The history of an event")
 def get_event_history(event_id: RecordId, session: SessionDep) -> list[AuditEntryPublic]:
     """Every recorded change of an event, oldest first, also after it was deleted."""
     entries = event_history(session, event_id)
@@ -139,7 +140,7 @@ def get_event_history(event_id: RecordId, session: SessionDep) -> list[AuditEntr
     return [AuditEntryPublic.model_validate(entry, from_attributes=True) for entry in entries]
 
 
-@router.post("/organizations/{org_id}/merge", response_model=OrganizationPublic, tags=["entities"])
+@router.post("/organizations/{org_id}/merge", response_model=OrganizationPublic, tags=["entities"], summary="Merge an organization into this one")
 def merge_organization(org_id: RecordId, body: MergeRequest, session: SessionDep, actor: WriterDep) -> OrganizationPublic:
     """Merge organization `from` into this one: every alias, event link and model follows; `from` is deleted."""
     with _as_http_errors():
@@ -148,7 +149,7 @@ def merge_organization(org_id: RecordId, body: MergeRequest, session: SessionDep
     return queries.get_organization(session, org_id)
 
 
-@router.post("/models/{model_id}/merge", response_model=AIModelPublic, tags=["entities"])
+@router.post("/models/{model_id}/merge", response_model=AIModelPublic, tags=["entities"], summary="Merge a model into this one")
 def merge_model(model_id: RecordId, body: MergeRequest, session: SessionDep, actor: WriterDep) -> AIModelPublic:
     """Merge model `from` into this one: every alias, event link and variant follows; `from` is deleted."""
     with _as_http_errors():
@@ -157,7 +158,7 @@ def merge_model(model_id: RecordId, body: MergeRequest, session: SessionDep, act
     return queries.get_model(session, model_id)
 
 
-@router.post("/people/{person_id}/merge", response_model=PersonPublic, tags=["entities"])
+@router.post("/people/{person_id}/merge", response_model=PersonPublic, tags=["entities"], summary="Merge a person into this one")
 def merge_person(person_id: RecordId, body: MergeRequest, session: SessionDep, actor: WriterDep) -> PersonPublic:
     """Merge person `from` into this one: every alias and event link follows; `from` is deleted."""
     with _as_http_errors():
