@@ -6,13 +6,10 @@ database that cannot be used is one line of error naming it (``kb.database_error
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
 import tempfile
 from datetime import date
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -24,35 +21,43 @@ from rich.table import Table
 from sqlmodel import Session, select
 from typer.core import TyperArgument, TyperGroup
 
-from kb import __version__, backup, dates
-from kb.articles import find_article_files, publication_date_problem
+from kb import backup, dates
+from kb.articles import find_article_files
+from kb.cli_entities import entities_app
+from kb.cli_options import (
+    DATABASE_KEY,
+    DbOption,
+    ExcelOption,
+    ExportFormatName,
+    FromOption,
+    KindOption,
+    LimitOption,
+    MinConfidenceOption,
+    ModelOption,
+    NamedArgument,
+    Order,
+    OrderOption,
+    OrgOption,
+    PersonOption,
+    QueryOption,
+    TimelineFormat,
+    ToOption,
+    command_database,
+    parse_date,
+    parse_publication_date,
+    show_version,
+)
 from kb.config import database_url, seeds_dir
-from kb.database_errors import DatabaseUnusable, check_database_url, database_problem
+from kb.database_errors import DatabaseUnusable, database_problem
 from kb.db import get_engine, migrate, session_scope
 from kb.evaluate import Corpus, evaluate_corpora, format_report, splits
-from kb.editing import RecordNotFound
 from kb.export import EXPORT_FORMATS
 from kb.export_csv import CsvFormat
 from kb.gold import GoldFileError
 from kb.ingest import SeedReport, seed_paths
-from kb.merging import EntityNameError, MergeError, list_entities, merge, resolve_pair
-from kb.models import Article, EventKind
+from kb.models import Article
 from kb.public import EventPublic
 from kb.queries import QueryError, TimelineFilter, event_kinds, iter_timeline, listed
-
-
-_DATABASE = "kb.database"  # where ``_database`` leaves the URL a command uses, in ``ctx.meta``
-
-
-class _Argument(TyperArgument):
-    """An argument as help shows it: by its name alone (``PATH...``), not by its Python type (``<list[Path]>``)."""
-
-    def display_type_rich(self, ctx: typer.Context) -> None:
-        return None
-
-    def _usage_display_name(self) -> str:
-        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
-        return name + ("..." if self.nargs != 1 else "")
 
 
 class _Commands(TyperGroup):
@@ -66,13 +71,13 @@ class _Commands(TyperGroup):
             commands += getattr(command, "commands", {}).values()
             for param in command.params:
                 if type(param) is TyperArgument:
-                    param.__class__ = _Argument  # typer.Argument takes no class of its own
+                    param.__class__ = NamedArgument  # typer.Argument takes no class of its own
 
     def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
         except (DatabaseUnusable, sa.exc.DBAPIError) as exc:
-            problem = exc if isinstance(exc, DatabaseUnusable) else database_problem(ctx.meta.get(_DATABASE, ctx.obj), exc)
+            problem = exc if isinstance(exc, DatabaseUnusable) else database_problem(ctx.meta.get(DATABASE_KEY, ctx.obj), exc)
             if problem is None:
                 raise
             typer.echo(f"error: {problem}", err=True)
@@ -90,95 +95,19 @@ app = typer.Typer(
 err = Console(stderr=True)
 
 
-class TimelineFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-class ExportFormatName(str, Enum):
-    csv = "csv"
-    json = "json"
-    jsonl = "jsonl"
-    timelinejs = "timelinejs"
-    ics = "ics"
-
-
-class Order(str, Enum):
-    asc = "asc"
-    desc = "desc"
-
-
-def _parse_date(value: Optional[str]) -> Optional[date]:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
-
-
-def _parse_publication_date(value: Optional[str]) -> Optional[date]:
-    published = _parse_date(value)
-    problem = publication_date_problem(published) if published is not None else None
-    if problem:
-        raise typer.BadParameter(problem)
-    return published
-
-
-def _show_version(value: bool) -> None:
-    if value:
-        typer.echo(f"kb {__version__}")
-        raise typer.Exit()
-
-
-_KINDS = ", ".join(kind.value for kind in EventKind)
-_ANY = "Repeat, or separate by commas, for any of several."
-DbOption = Annotated[
-    Optional[str],
-    typer.Option("--db", metavar="URL", help="Database URL (default: $KB_DATABASE_URL, else sqlite:///kb.sqlite).", show_default=False),
-]
-FromOption = Annotated[Optional[str], typer.Option("--from", metavar="YYYY-MM-DD", callback=_parse_date, help="Events that end on or after this date.")]
-ToOption = Annotated[Optional[str], typer.Option("--to", metavar="YYYY-MM-DD", callback=_parse_date, help="Events that start on or before this date.")]
-ModelOption = Annotated[list[str], typer.Option("--model", metavar="NAME", help=f"Model name or alias; includes its variants. {_ANY}")]
-OrgOption = Annotated[list[str], typer.Option("--org", metavar="NAME", help=f"Organization name or alias. {_ANY}")]
-PersonOption = Annotated[list[str], typer.Option("--person", metavar="NAME", help=f"Person's name, alias or surname («Альтман»). {_ANY}")]
-QueryOption = Annotated[Optional[str], typer.Option("--q", metavar="WORDS", help="Full-text search in titles and quotes («утечка» finds «утекли»).")]
-KindOption = Annotated[list[str], typer.Option("--kind", metavar="KIND", help=f"Event kind: {_KINDS}. {_ANY}")]
-MinConfidenceOption = Annotated[
-    Optional[float], typer.Option("--min-confidence", metavar="0..1", min=0, max=1, help="Events extracted with at least this confidence.")
-]
-OrderOption = Annotated[Order, typer.Option("--order", metavar="asc|desc", help="Oldest first (asc) or newest first (desc); unknown dates last.")]
-LimitOption = Annotated[Optional[int], typer.Option("--limit", metavar="N", min=1, help="At most N events, the first in the timeline's order.")]
-ExcelOption = Annotated[
-    bool, typer.Option("--excel", help="CSV for Excel in a Russian locale: a UTF-8 byte-order mark, ';' between cells, a decimal comma.")
-]
-
-
 @app.callback()
 def main(
     ctx: typer.Context,
     db: DbOption = None,
-    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Show kb's version and exit.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=show_version, is_eager=True, help="Show kb's version and exit.")] = False,
 ) -> None:
     ctx.obj = database_url(db)
-
-
-def _database(ctx: typer.Context, db: str | None) -> str:
-    """The database a command uses: its own ``--db``, else the one given before the command's name.
-
-    Raises ``DatabaseUnusable`` when the URL names no database kb can use.
-    """
-    url = database_url(db) if db else ctx.obj
-    check_database_url(url)
-    ctx.meta[_DATABASE] = url
-    return url
 
 
 @app.command("migrate")
 def migrate_command(ctx: typer.Context, db: DbOption = None) -> None:
     """Create the database or bring its schema up to date."""
-    url = _database(ctx, db)
+    url = command_database(ctx, db)
     migrate(url)
     typer.echo(f"schema up to date: {url}")
 
@@ -189,7 +118,7 @@ def seed(
     paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Article files (.txt, .md, .html) and folders of them.")],
     published: Annotated[
         Optional[str],
-        typer.Option(metavar="YYYY-MM-DD", callback=_parse_publication_date, help="Publication date for files that carry none."),
+        typer.Option(metavar="YYYY-MM-DD", callback=parse_publication_date, help="Publication date for files that carry none."),
     ] = None,
     workers: Annotated[
         int, typer.Option(metavar="N", min=1, help="Processes that read files and extract events (the database writer is one).")
@@ -197,7 +126,7 @@ def seed(
     db: DbOption = None,
 ) -> None:
     """Ingest articles: one transaction each; files already stored are left as they are."""
-    url = _database(ctx, db)
+    url = command_database(ctx, db)
     migrate(url)
     report = _seed(url, paths, published, workers)
     for path, reason in report.failed:
@@ -269,7 +198,7 @@ def timeline_command(
     filters = _filters(model, org, kind, date_from, date_to, person, q, min_confidence, order)
     if excel and output_format is not TimelineFormat.csv:
         raise typer.BadParameter("applies to --format csv only", param_hint="--excel")
-    with Session(get_engine(_database(ctx, db))) as session:
+    with Session(get_engine(command_database(ctx, db))) as session:
         if output_format is TimelineFormat.table:
             events = list(iter_timeline(session, filters, limit=limit))
             if events:
@@ -329,7 +258,7 @@ def export_command(
         if not isinstance(export, CsvFormat):
             raise typer.BadParameter("applies to --format csv and timelinejs only", param_hint="--excel")
         export = export.excel()
-    with Session(get_engine(_database(ctx, db))) as session:
+    with Session(get_engine(command_database(ctx, db))) as session:
         chunks = export.write_timeline(session, filters, limit)
         if output is None:
             for chunk in chunks:
@@ -347,7 +276,7 @@ def dump_command(
     db: DbOption = None,
 ) -> None:
     """Write the whole knowledge base as JSON Lines, one row a line, for `kb restore`."""
-    with Session(get_engine(_database(ctx, db))) as session:
+    with Session(get_engine(command_database(ctx, db))) as session:
         if output is None:
             counts = backup.dump(session, sys.stdout)
         else:
@@ -363,7 +292,7 @@ def restore_command(
     db: DbOption = None,
 ) -> None:
     """Load a dump into an empty knowledge base (migrated first); a database holding anything is refused."""
-    url = _database(ctx, db)
+    url = command_database(ctx, db)
     migrate(url)
     try:
         with path.open(encoding="utf-8") as file, session_scope(get_engine(url)) as session:
@@ -421,7 +350,7 @@ def eval_command(
 @app.command("date")
 def date_command(
     text: Annotated[str, typer.Argument(metavar="TEXT", help="A Russian date expression, e.g. «3 марта» or «в начале марта».")],
-    ref: Annotated[Optional[str], typer.Option(metavar="YYYY-MM-DD", callback=_parse_date, help="Reference (publication) date.")] = None,
+    ref: Annotated[Optional[str], typer.Option(metavar="YYYY-MM-DD", callback=parse_date, help="Reference (publication) date.")] = None,
 ) -> None:
     """Resolve a date expression and print it as JSON (null when it is not a date)."""
     resolved = dates.resolve_date(text, ref)
@@ -440,7 +369,7 @@ def serve(
 
     from api.main import create_app
 
-    url = _database(ctx, db)
+    url = command_database(ctx, db)
     migrate(url)
     engine = get_engine(url)
     with Session(engine) as session:
@@ -451,51 +380,4 @@ def serve(
     uvicorn.run(create_app(url), host=host, port=port)
 
 
-# --- entities --------------------------------------------------------------------------------
-
-entities_app = typer.Typer(
-    help="Organizations, models and people: list them, merge duplicates.", no_args_is_help=True, rich_markup_mode=None
-)
 app.add_typer(entities_app, name="entities")
-
-
-def _cli_actor() -> str:
-    """The name the audit trail records for a change made from the command line: cli:$USER."""
-    try:
-        user = os.environ.get("USER") or getpass.getuser()
-    except (KeyError, OSError):  # no such variable and no password entry (some containers)
-        user = "unknown"
-    return f"cli:{user}"
-
-
-@entities_app.command("merge")
-def entities_merge_command(
-    ctx: typer.Context,
-    keep: Annotated[str, typer.Argument(metavar="A", help="The entity kept: a name, an alias, or org:ID, model:ID, person:ID.")],
-    drop: Annotated[str, typer.Argument(metavar="B", help="The entity merged into A and then deleted.")],
-    db: DbOption = None,
-) -> None:
-    """Merge B into A: A gets every alias and event link of B, and B is deleted (audited)."""
-    with session_scope(get_engine(_database(ctx, db))) as session:
-        try:
-            kind, keep_id, drop_id = resolve_pair(session, keep, drop)
-            kept = merge(session, kind, keep_id, drop_id, _cli_actor())
-        except (EntityNameError, RecordNotFound, MergeError) as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-        typer.echo(f"merged {kind.prefix}:{drop_id} into {kind.prefix}:{keep_id} ({kept.name})")
-
-
-@entities_app.command("list")
-def entities_list_command(
-    ctx: typer.Context,
-    unreviewed: Annotated[bool, typer.Option("--unreviewed", help="Only entities learned from articles, not yet reviewed.")] = False,
-    db: DbOption = None,
-) -> None:
-    """Organizations, models and people, with the references (org:ID ...) that kb entities merge takes."""
-    table = Table("ref", "name", "reviewed", "aliases", "events")
-    with Session(get_engine(_database(ctx, db))) as session:
-        for entity in list_entities(session, unreviewed_only=unreviewed):
-            table.add_row(f"{entity.kind.prefix}:{entity.id}", entity.name, "yes" if entity.reviewed else "no",
-                          str(entity.aliases), str(entity.events))
-    Console().print(table)
