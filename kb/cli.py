@@ -203,6 +203,7 @@ def timeline_command(
             events = list(iter_timeline(session, filters, limit=limit))
             if events:
                 Console().print(_table(events))
+                typer.echo(f"{len(events)} event" + ("" if len(events) == 1 else "s"))
             else:
                 typer.echo("no events match")
             return
@@ -212,15 +213,11 @@ def timeline_command(
 
 
 def _table(events: list[EventPublic]) -> Table:
-    table = Table("date", "kind", "title", "models", "organizations", "sources", caption=_count(len(events)))
+    table = Table("date", "kind", "title", "models", "organizations", "sources")
     for event in events:
         table.add_row(_shown_date(event), event.kind.value, event.title, ", ".join(m.name for m in event.models),
                       ", ".join(f"{o.name} ({o.role.value})" for o in event.organizations), str(len(event.sources)))
     return table
-
-
-def _count(events: int) -> str:
-    return f"{events} event" + ("" if events == 1 else "s")
 
 
 def _shown_date(event: EventPublic) -> str:
