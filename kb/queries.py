@@ -21,7 +21,7 @@ from sqlmodel import Session, col, func, select
 
 from kb.event_lists import events_from_documents
 from kb.facets import FACET_SIZE, FACETS, MAX_FACET_SIZE, facet_counts
-from kb.models import DatabaseState, Event, EventKind
+from kb.models import Event, EventKind
 from kb.public import EventPublic, Facet, TimelinePage
 
 # Single records live in kb.records; they are part of this module's interface too, so that
@@ -47,7 +47,6 @@ __all__ = [
     "QueryError",
     "TimelineDocuments",
     "TimelineFilter",
-    "database_version",
     "events_public",
     "get_article",
     "get_event",
@@ -402,21 +401,3 @@ def event_kinds(values: Iterable[str]) -> tuple[EventKind, ...]:
         except ValueError:
             raise QueryError("kind", f"no event kind {value!r}; kinds are {', '.join(k.value for k in EventKind)}") from None
     return tuple(kinds)
-
-
-def database_version(connection: sa.Connection) -> str:
-    """A token that changes whenever anything the knowledge base shows changes, on any engine.
-
-    The database's uid and its version, which triggers raise at every insert, update and
-    delete of a row that some answer shows (migration 0005): a new article as much as an
-    organization's kind changed in place by the gazetteer. One row read (every read of the
-    API asks it first, see ``api.caching``).
-
-    >>> database_version(connection)  # doctest: +SKIP
-    '0b6c1e9e-5d0f-4a57-9a43-0d3b1f0c2a11.1742'
-    """
-    uid, version = connection.execute(_STATE).one()
-    return f"{uid}.{version}"
-
-
-_STATE = select(DatabaseState.uid, DatabaseState.version).where(DatabaseState.id == 1)

@@ -8,11 +8,10 @@ from sqlmodel import select
 
 from api.caching import etag_for, etag_matches
 from api.main import create_app
-from kb.db import get_engine, migrate, session_scope
+from kb.db import database_version, get_engine, migrate, session_scope
 from kb.gazetteer import load_gazetteer, sync_gazetteer
 from kb.ingest import seed_paths
 from kb.models import Alias, AuditAction, AuditEntry, Organization, OrganizationKind
-from kb.queries import database_version
 
 
 @pytest.fixture
