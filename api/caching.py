@@ -1,8 +1,9 @@
 """Conditional GETs: an ETag on every successful read, and 304 Not Modified while it holds.
 
-A read's ETag is derived from the knowledge base's version (``kb.queries.database_version``,
-which changes with every write), the application's version and the request's URL: the same
-URL over the same data gives the same answer. ``Cache-Control: no-cache`` lets clients and
+A read's ETag is derived from the knowledge base's version (``kb.db.database_version``:
+the database's uid and a version that triggers raise at every change of a row some answer
+shows, an in-place update as much as an insert), the application's version and the
+request's URL: the same URL over the same data gives the same answer. ``Cache-Control: no-cache`` lets clients and
 proxies keep answers but makes them ask again each time; the question is cheap, since a
 matching ``If-None-Match`` is answered before the endpoint runs.
 """
@@ -19,7 +20,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb import __version__
-from kb.queries import database_version
+from kb.db import database_version
 
 CACHE_CONTROL = "no-cache"
 

@@ -13,9 +13,9 @@ from pydantic import BeforeValidator
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from kb.facets import FACETS
+from kb.facets import FACET_SIZE, FACETS, MAX_FACET_SIZE
 from kb.models import EventKind
-from kb.queries import DEFAULT_LIMIT, MAX_LIMIT, TimelineFilter
+from kb.queries import DEFAULT_LIMIT, MAX_LIMIT, TimelineFilter, event_kinds, listed
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -52,11 +52,21 @@ def _iso_date_text(value):
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 
 
+_KIND = "|".join(kind.value for kind in EventKind)
+# What a value of ``kind`` may be, for the schema: kinds, comma-separated (``event_kinds`` checks it).
+_KINDS_PATTERN = rf"^\s*({_KIND})\s*(,\s*({_KIND})\s*)*$"
+_LIST = "Comma-separated or repeated for any of several."
+
+
 async def timeline_filter(
-    model: Annotated[list[str], Query(description="Model name or alias; includes its variants. Repeat for any of several.")] = [],
-    org: Annotated[list[str], Query(description="Organization name or alias. Repeat for any of several.")] = [],
-    person: Annotated[list[str], Query(description="Person's name or alias. Repeat for any of several.")] = [],
-    kind: Annotated[list[EventKind], Query(description="Event kind. Repeat for any of several.")] = [],
+    model: Annotated[list[str], Query(description=f"Model name or alias; includes its variants. {_LIST}")] = [],
+    org: Annotated[list[str], Query(description=f"Organization name or alias. {_LIST}")] = [],
+    person: Annotated[list[str], Query(description=f"Person's name, alias or surname. {_LIST}")] = [],
+    kind: Annotated[
+        list[str],
+        Query(description=f"Event kind: {', '.join(k.value for k in EventKind)}. {_LIST}",
+              json_schema_extra={"items": {"type": "string", "pattern": _KINDS_PATTERN}}),
+    ] = [],
     date_from: Annotated[IsoDate | None, Query(alias="from", description="Events that end on or after this date.")] = None,
     date_to: Annotated[IsoDate | None, Query(alias="to", description="Events that start on or before this date.")] = None,
     q: Annotated[
@@ -71,12 +81,12 @@ async def timeline_filter(
 ) -> TimelineFilter:
     """The filters of a timeline; different parameters must all hold."""
     return TimelineFilter(
-        tuple(model),
-        tuple(org),
-        tuple(kind),
+        listed(model),
+        listed(org),
+        event_kinds(kind),
         date_from,
         date_to,
-        people=tuple(person),
+        people=listed(person),
         q=q if q and q.strip() else None,
         min_confidence=min_confidence,
         newest_first=order == "desc",
@@ -91,6 +101,8 @@ class PageRequest:
     limit: int
     cursor: str | None
     facets: tuple[str, ...]
+    facet_size: int
+    total: bool
 
 
 async def page_request(
@@ -100,10 +112,14 @@ async def page_request(
         list[str],
         Query(description=f"Counts to return beside the items, comma-separated or repeated: {', '.join(FACETS)}."),
     ] = [],
+    facet_size: Annotated[
+        int,
+        Query(ge=1, le=MAX_FACET_SIZE, description="Values per facet, the most frequent first; `truncated` says when there are more."),
+    ] = FACET_SIZE,
+    total: Annotated[bool, Query(description="Also count every event the filters select (`total`): one more query.")] = False,
 ) -> PageRequest:
-    """Which page of a timeline, and which facet counts beside it."""
-    names = tuple(name.strip() for value in facets for name in value.split(",") if name.strip())
-    return PageRequest(limit, cursor, names)
+    """Which page of a timeline, and which facet counts and totals beside it."""
+    return PageRequest(limit, cursor, listed(facets), facet_size, total)
 
 
 PageDep = Annotated[PageRequest, Depends(page_request)]

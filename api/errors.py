@@ -157,7 +157,7 @@ class _UnexpectedErrors:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Answer every error of ``app`` with a problem document, and say so in its OpenAPI schema.
+    """Answer every error of ``app`` with a problem document (``api.openapi`` says so in the schema).
 
     Call it last in ``create_app``: its middleware must be the outermost one added.
     """
@@ -165,20 +165,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(QueryError, _query_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_middleware(_UnexpectedErrors)
-    make_schema = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if not app.openapi_schema:
-            app.openapi_schema = _with_problems(make_schema())
-        return app.openapi_schema
-
-    app.openapi = openapi
 
 
 # --- the OpenAPI schema ---------------------------------------------------------------------
 
 
-def _with_problems(schema: dict[str, Any]) -> dict[str, Any]:
+def with_problems(schema: dict[str, Any]) -> dict[str, Any]:
     """FastAPI's schema with a problem document for every error response."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for model in (Problem, ProblemError):
@@ -190,12 +182,13 @@ def _with_problems(schema: dict[str, Any]) -> dict[str, Any]:
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             if "422" in responses:  # where FastAPI validates parameters or a body
-                responses["422"] = _problem("A parameter is invalid; `errors` names it.")
+                responses["422"] = problem("A parameter is invalid; `errors` names it.")
             if "{" in path:
-                responses.setdefault("404", _problem("No record with this id."))
-            responses["default"] = _problem("Any other error.")
+                responses.setdefault("404", problem("No record with this id."))
+            responses["default"] = problem("Any other error.")
     return schema
 
 
-def _problem(description: str) -> dict[str, Any]:
+def problem(description: str) -> dict[str, Any]:
+    """An OpenAPI response whose body is a problem document."""
     return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}

@@ -20,6 +20,7 @@ from starlette.datastructures import QueryParams
 
 from api.deps import SessionDep
 from kb import pages, queries
+from kb.date_labels import date_label
 from kb.models import EventKind
 from kb.public import DatePublic
 from kb.queries import MAX_LIMIT, QueryError, TimelineFilter
@@ -63,7 +64,7 @@ def _timeline_url(params: list[tuple[str, str]]) -> str:
 
 templates.env.globals.update(
     kind_label=pages.kind_label,
-    date_label=pages.date_label,
+    date_label=date_label,
     html_datetime=_html_datetime,
     participants=pages.participants,
     quote_anchor=pages.quote_anchor,

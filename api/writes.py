@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Response
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from api.auth import WriterDep
 from api.deps import IsoDate, RecordId, SessionDep
 from kb import queries
+from kb.articles import publication_date_problem
 from kb.audit import event_history
 from kb.editing import EditError, EventPatch, RecordIdValue, RecordNotFound, delete_event, submit_article, update_event
 from kb.merging import MergeError, merge_models, merge_organizations, merge_people
@@ -61,8 +62,9 @@ class ArticleSubmission(BaseModel):
     @field_validator("published")
     @classmethod
     def _not_in_the_future(cls, value: date | None) -> date | None:
-        if value is not None and value > date.today() + timedelta(days=1):
-            raise ValueError(f"{value} is in the future")
+        problem = publication_date_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
         return value
 
 
@@ -93,6 +95,7 @@ def _as_http_errors() -> Iterator[None]:
     status_code=201,
     response_model=ArticleSubmittedPublic,
     tags=["articles"],
+    summary="Submit an article",
     responses={200: {"description": "The same content was stored already; nothing changed.", "model": ArticleSubmittedPublic}},
 )
 def post_article(body: ArticleSubmission, session: SessionDep, actor: WriterDep, response: Response) -> ArticleSubmittedPublic:
@@ -110,7 +113,7 @@ def post_article(body: ArticleSubmission, session: SessionDep, actor: WriterDep,
     )
 
 
-@router.patch("/events/{event_id}", response_model=EventPublic, tags=["events"])
+@router.patch("/events/{event_id}", response_model=EventPublic, tags=["events"], summary="Correct an event")
 def patch_event(event_id: RecordId, patch: EventPatch, session: SessionDep, actor: WriterDep) -> EventPublic:
     """Correct an event: the fields given change; a list of links given replaces those links."""
     with _as_http_errors():
@@ -119,7 +122,7 @@ def patch_event(event_id: RecordId, patch: EventPatch, session: SessionDep, acto
     return queries.get_event(session, event_id)
 
 
-@router.delete("/events/{event_id}", status_code=204, tags=["events"])
+@router.delete("/events/{event_id}", status_code=204, tags=["events"], summary="Delete an event")
 def remove_event(event_id: RecordId, session: SessionDep, actor: WriterDep) -> Response:
     """Delete an event with its links and evidence; the articles stay, and the history keeps it."""
     with _as_http_errors():
@@ -128,7 +131,7 @@ def remove_event(event_id: RecordId, session: SessionDep, actor: WriterDep) -> R
     return Response(status_code=204)
 
 
-@router.get("/events/{event_id}/history", response_model=list[AuditEntryPublic], tags=["events"])
+@router.get("/events/{event_id}/history", response_model=list[AuditEntryPublic], tags=["events"], summary="The history of an event")
 def get_event_history(event_id: RecordId, session: SessionDep) -> list[AuditEntryPublic]:
     """Every recorded change of an event, oldest first, also after it was deleted."""
     entries = event_history(session, event_id)
@@ -137,7 +140,7 @@ def get_event_history(event_id: RecordId, session: SessionDep) -> list[AuditEntr
     return [AuditEntryPublic.model_validate(entry, from_attributes=True) for entry in entries]
 
 
-@router.post("/organizations/{org_id}/merge", response_model=OrganizationPublic, tags=["entities"])
+@router.post("/organizations/{org_id}/merge", response_model=OrganizationPublic, tags=["entities"], summary="Merge an organization into this one")
 def merge_organization(org_id: RecordId, body: MergeRequest, session: SessionDep, actor: WriterDep) -> OrganizationPublic:
     """Merge organization `from` into this one: every alias, event link and model follows; `from` is deleted."""
     with _as_http_errors():
@@ -146,7 +149,7 @@ def merge_organization(org_id: RecordId, body: MergeRequest, session: SessionDep
     return queries.get_organization(session, org_id)
 
 
-@router.post("/models/{model_id}/merge", response_model=AIModelPublic, tags=["entities"])
+@router.post("/models/{model_id}/merge", response_model=AIModelPublic, tags=["entities"], summary="Merge a model into this one")
 def merge_model(model_id: RecordId, body: MergeRequest, session: SessionDep, actor: WriterDep) -> AIModelPublic:
     """Merge model `from` into this one: every alias, event link and variant follows; `from` is deleted."""
     with _as_http_errors():
@@ -155,7 +158,7 @@ def merge_model(model_id: RecordId, body: MergeRequest, session: SessionDep, act
     return queries.get_model(session, model_id)
 
 
-@router.post("/people/{person_id}/merge", response_model=PersonPublic, tags=["entities"])
+@router.post("/people/{person_id}/merge", response_model=PersonPublic, tags=["entities"], summary="Merge a person into this one")
 def merge_person(person_id: RecordId, body: MergeRequest, session: SessionDep, actor: WriterDep) -> PersonPublic:
     """Merge person `from` into this one: every alias and event link follows; `from` is deleted."""
     with _as_http_errors():

@@ -18,7 +18,7 @@ equivalent query, at the first size and again after growing the knowledge base t
 JSON is stored as ``kb seed`` would), with
 the API server's peak resident memory, each export from a freshly started server. At the
 first size it checks that the export is byte for byte what the previous export path (an
-``EventPublic`` per event, ``kb.export.csv_lines``) writes, and times that path.
+``EventPublic`` per event, ``kb.export_csv.csv_lines``) writes, and times that path.
 """
 
 from __future__ import annotations
@@ -189,11 +189,18 @@ _LISTS_SQL = """
      where event_organization.event_id = event.id order by event_organization.role, organization.name)) as organizations,
   (select group_concat(name, ';') from (select ai_model.name from event_model join ai_model on ai_model.id = event_model.model_id
      where event_model.event_id = event.id order by ai_model.name)) as models,
-  (select group_concat(url, ';') from (select coalesce(nullif(article.url, ''), article.file_name, '') as url from evidence
+  (select group_concat(name, ';') from (select person.name from event_person join person on person.id = event_person.person_id
+     where event_person.event_id = event.id order by event_person.role, person.name)) as people,
+  (select evidence.quote from evidence join article on article.id = evidence.article_id where evidence.event_id = event.id
+     order by article.published, evidence.id limit 1) as quote,
+  (select group_concat(url, ';') from (select nullif(article.url, '') as url from evidence
      join article on article.id = evidence.article_id where evidence.event_id = event.id
-     order by article.published, evidence.id)) as sources"""
+     order by article.published, evidence.id)) as source_urls,
+  (select group_concat(file_name, ';') from (select article.file_name from evidence
+     join article on article.id = evidence.article_id where evidence.event_id = event.id
+     order by article.published, evidence.id)) as source_files"""
 EXPORT_SQL = f"""
-select id, date_start, date_end, precision, kind, title,{_LISTS_SQL}
+select id, date_start, date_end, precision, date_text, year_inferred, kind, title, confidence,{_LISTS_SQL}
 from event order by date_start is null, date_start, id;
 """
 

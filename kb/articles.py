@@ -360,7 +360,22 @@ def _published(origin: Path | str, value, label: str) -> date | None:
             value = date.fromisoformat(str(value).strip())
         except ValueError:
             raise ArticleError(origin, f"{label}: {value!r} is not a date (expected YYYY-MM-DD)") from None
-    # A day's grace: somewhere east of here it may be tomorrow already.
-    if value is not None and value > date.today() + timedelta(days=1):
-        raise ArticleError(origin, f"{label}: {value.isoformat()} is in the future")
+    problem = publication_date_problem(value) if value is not None else None
+    if problem:
+        raise ArticleError(origin, f"{label}: {problem}")
     return value
+
+
+def publication_date_problem(value: date) -> str | None:
+    """Why ``value`` cannot be an article's publication date, or None when it can.
+
+    The one rule for front matter, ``kb seed --published`` and ``POST /articles``: a date in
+    the future is refused (more than a day ahead of this machine's date: somewhere east of
+    here it may be tomorrow already).
+
+    >>> publication_date_problem(date(2099, 1, 1))
+    '2099-01-01 is in the future'
+    """
+    if value > date.today() + timedelta(days=1):
+        return f"{value.isoformat()} is in the future"
+    return None

@@ -1,6 +1,7 @@
 """Backups: the whole knowledge base as JSON Lines, and back, on SQLite and PostgreSQL alike.
 
-A dump starts with a header line (``{"kb_dump": 1, "schema_revision": ...}``), then holds one
+A dump starts with a header line (``{"kb_dump": 1, "schema_revision": ..., "database_uid": ...}``:
+the uid that makes the knowledge base's iCalendar UIDs its own, which a restore keeps), then holds one
 JSON object per row, with the row's table in a ``"table"`` field: tables in dependency order
 (a row comes after the rows it refers to), rows in primary-key order, dates and times in ISO
 8601 (UTC). The same knowledge base gives the same file on either engine, so a dump is also
@@ -22,10 +23,12 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from sqlmodel import Session, SQLModel
 
-import kb.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from kb.models import DatabaseState  # (and every other table, on SQLModel.metadata)
 
 FORMAT_VERSION = 1
 _BATCH = 500
+_STATE = DatabaseState.__table__
+_DATABASE_UID = sa.select(_STATE.c.uid)
 
 
 class RestoreError(Exception):
@@ -44,7 +47,11 @@ def dumped_tables() -> list[sa.Table]:
 def dump(session: Session, out: IO[str]) -> dict[str, int]:
     """Write the whole knowledge base to ``out`` as JSON Lines; returns rows written per table."""
     connection = _snapshot(session)
-    header = {"kb_dump": FORMAT_VERSION, "schema_revision": MigrationContext.configure(connection).get_current_revision()}
+    header = {
+        "kb_dump": FORMAT_VERSION,
+        "schema_revision": MigrationContext.configure(connection).get_current_revision(),
+        "database_uid": connection.execute(_DATABASE_UID).scalar_one(),
+    }
     out.write(_json_line(header))
     counts = {}
     for table in dumped_tables():
@@ -88,7 +95,8 @@ def restore(session: Session, lines: Iterable[str]) -> dict[str, int]:
     batch: list[dict] = []
     batch_table: sa.Table | None = None
     batch_lines = (0, 0)
-    for line_number, record in _records(lines):
+    header: dict = {}
+    for line_number, record in _records(lines, header):
         table = _table_of(record, tables, line_number)
         if batch and (table is not batch_table or len(batch) >= _BATCH):
             _insert(connection, batch_table, batch, batch_lines)
@@ -106,6 +114,8 @@ def restore(session: Session, lines: Iterable[str]) -> dict[str, int]:
         connection.execute(table.update().where(*(table.columns[name] == value for name, value in key.items())).values(**values))
     if connection.dialect.name == "postgresql":
         _move_sequences_past_ids(connection, tables.values())
+    if isinstance(header.get("database_uid"), str):
+        connection.execute(_STATE.update().values(uid=header["database_uid"]))
     return counts
 
 
@@ -127,8 +137,8 @@ def _to_json(value):
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _records(lines: Iterable[str]) -> Iterator[tuple[int, dict]]:
-    """The dump's row objects with their line numbers, after checking its header."""
+def _records(lines: Iterable[str], header: dict) -> Iterator[tuple[int, dict]]:
+    """The dump's row objects with their line numbers, after checking its header (put in ``header``)."""
     numbered = ((number, line) for number, line in enumerate(lines, start=1) if line.strip())
     for number, line in numbered:
         try:
@@ -140,6 +150,7 @@ def _records(lines: Iterable[str]) -> Iterator[tuple[int, dict]]:
         if number == 1 and "table" not in record:
             if record.get("kb_dump") != FORMAT_VERSION:
                 raise RestoreError(f"line 1: not a kb dump of format {FORMAT_VERSION}: {line.strip()[:80]}")
+            header.update(record)
             continue
         yield number, record
 

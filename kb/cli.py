@@ -1,108 +1,144 @@
-"""The ``kb`` command: a thin layer over the library, like the API."""
+"""The ``kb`` command: a thin layer over the library, like the API.
+
+Every command that uses the knowledge base takes ``--db URL``, before or after its name; a
+database that cannot be used is one line of error naming it (``kb.database_errors``).
+"""
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
-import os
 import sys
 import tempfile
 from datetime import date
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
+import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import Session, select
+from typer.core import TyperArgument, TyperGroup
 
 from kb import backup, dates
 from kb.articles import find_article_files
 from kb.cli_feeds import DEFAULT_EVERY, feeds_app, fetch_command, parse_duration, watch_command
+from kb.cli_entities import entities_app
+from kb.cli_options import (
+    DATABASE_KEY,
+    DbOption,
+    ExcelOption,
+    ExportFormatName,
+    FromOption,
+    KindOption,
+    LimitOption,
+    MinConfidenceOption,
+    ModelOption,
+    NamedArgument,
+    Order,
+    OrderOption,
+    OrgOption,
+    PersonOption,
+    QueryOption,
+    TimelineFormat,
+    ToOption,
+    command_database,
+    parse_date,
+    parse_publication_date,
+    show_version,
+)
 from kb.config import database_url, seeds_dir
+from kb.database_errors import DatabaseUnusable, database_problem
 from kb.db import get_engine, migrate, session_scope
 from kb.evaluate import Corpus, evaluate_corpora, format_report, splits
-from kb.editing import RecordNotFound
-from kb.export import EXPORT_FORMATS, iter_csv
+from kb.export import EXPORT_FORMATS
+from kb.export_csv import CsvFormat
 from kb.gold import GoldFileError
 from kb.ingest import SeedReport, seed_paths
-from kb.merging import EntityNameError, MergeError, list_entities, merge, resolve_pair
-from kb.models import Article, EventKind
+from kb.models import Article
 from kb.public import EventPublic
-from kb.queries import QueryError, TimelineFilter, iter_timeline
+from kb.queries import QueryError, TimelineFilter, event_kinds, iter_timeline, listed
+
+
+class _Commands(TyperGroup):
+    """kb's commands, which answer a database they cannot use with one line naming it, not a traceback."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        commands = list(self.commands.values())
+        while commands:
+            command = commands.pop()
+            commands += getattr(command, "commands", {}).values()
+            for param in command.params:
+                if type(param) is TyperArgument:
+                    param.__class__ = NamedArgument  # typer.Argument takes no class of its own
+
+    def invoke(self, ctx: typer.Context):
+        try:
+            return super().invoke(ctx)
+        except (DatabaseUnusable, sa.exc.DBAPIError) as exc:
+            problem = exc if isinstance(exc, DatabaseUnusable) else database_problem(ctx.meta.get(DATABASE_KEY, ctx.obj), exc)
+            if problem is None:
+                raise
+            typer.echo(f"error: {problem}", err=True)
+            raise typer.Exit(1) from None
+
 
 app = typer.Typer(
+    cls=_Commands,
     help="kb: a knowledge base of dated events in the AI industry, from Russian news articles.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: option values by name (NAME, URL), not by Python type
     pretty_exceptions_show_locals=False,
 )
 err = Console(stderr=True)
 
 
-class TimelineFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-class ExportFormat(str, Enum):
-    csv = "csv"
-    jsonl = "jsonl"
-    timelinejs = "timelinejs"
-    ics = "ics"
-
-
-def _parse_date(value: Optional[str]) -> Optional[date]:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
-
-
-FromOption = Annotated[Optional[str], typer.Option("--from", metavar="YYYY-MM-DD", callback=_parse_date, help="Events that end on or after this date.")]
-ToOption = Annotated[Optional[str], typer.Option("--to", metavar="YYYY-MM-DD", callback=_parse_date, help="Events that start on or before this date.")]
-ModelOption = Annotated[list[str], typer.Option("--model", help="Model name or alias; includes its variants. Repeat for any of several.")]
-OrgOption = Annotated[list[str], typer.Option("--org", help="Organization name or alias. Repeat for any of several.")]
-PersonOption = Annotated[list[str], typer.Option("--person", help="Person's name or alias. Repeat for any of several.")]
-QueryOption = Annotated[Optional[str], typer.Option("--q", help="Full-text search in titles and quotes («утечка» finds «утекли»).")]
-KindOption = Annotated[list[EventKind], typer.Option("--kind", help="Event kind. Repeat for any of several.")]
-
-
 @app.callback()
 def main(
     ctx: typer.Context,
-    db: Annotated[Optional[str], typer.Option("--db", help="Database URL (default: $KB_DATABASE_URL, else sqlite:///kb.sqlite)")] = None,
+    db: DbOption = None,
+    version: Annotated[bool, typer.Option("--version", callback=show_version, is_eager=True, help="Show kb's version and exit.")] = False,
 ) -> None:
     ctx.obj = database_url(db)
 
 
 @app.command("migrate")
-def migrate_command(ctx: typer.Context) -> None:
+def migrate_command(ctx: typer.Context, db: DbOption = None) -> None:
     """Create the database or bring its schema up to date."""
-    migrate(ctx.obj)
-    typer.echo(f"schema up to date: {ctx.obj}")
+    url = command_database(ctx, db)
+    migrate(url)
+    typer.echo(f"schema up to date: {url}")
 
 
 @app.command()
 def seed(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Article files (.txt, .md, .html) and folders of them.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Article files (.txt, .md, .html) and folders of them.")],
     published: Annotated[
-        Optional[str], typer.Option(metavar="YYYY-MM-DD", callback=_parse_date, help="Publication date for files that carry none.")
+        Optional[str],
+        typer.Option(metavar="YYYY-MM-DD", callback=parse_publication_date, help="Publication date for files that carry none."),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Processes that read files and extract events (the database writer is one).")] = 1,
+    workers: Annotated[
+        int, typer.Option(metavar="N", min=1, help="Processes that read files and extract events (the database writer is one).")
+    ] = 1,
+    db: DbOption = None,
 ) -> None:
     """Ingest articles: one transaction each; files already stored are left as they are."""
-    migrate(ctx.obj)
-    report = _seed(ctx.obj, paths, published, workers)
+    url = command_database(ctx, db)
+    migrate(url)
+    report = _seed(url, paths, published, workers)
     for path, reason in report.failed:
         typer.echo(f"error: {path}: {reason}", err=True)
+    for skipped in report.dates_not_applied:
+        typer.echo(
+            f"note: {skipped.path}: stored already, published {skipped.stored or 'on no date given'}; "
+            f"the date {skipped.given or '(none)'} is not applied (an article is stored once, by its headline and text)",
+            err=True,
+        )
     typer.echo(report.summary())
     if report.failed:
         raise typer.Exit(1)
@@ -119,12 +155,24 @@ def _seed(url: str, paths: list[Path], published: date | None, workers: int = 1)
 
 
 def _filters(
-    models: list[str], orgs: list[str], kinds: list[EventKind], date_from, date_to, people: list[str], q: str | None
+    models: list[str],
+    orgs: list[str],
+    kinds: list[str],
+    date_from: date | None,
+    date_to: date | None,
+    people: list[str],
+    q: str | None,
+    min_confidence: float | None,
+    order: Order,
 ) -> TimelineFilter:
+    """The filters of ``kb timeline`` and ``kb export``, read as the API reads its parameters."""
     try:
-        return TimelineFilter(tuple(models), tuple(orgs), tuple(kinds), date_from, date_to, people=tuple(people), q=q)
+        return TimelineFilter(
+            listed(models), listed(orgs), event_kinds(kinds), date_from, date_to, people=listed(people), q=q,
+            min_confidence=min_confidence, newest_first=order is Order.desc,
+        )
     except QueryError as exc:
-        raise typer.BadParameter(str(exc), param_hint=f"--{exc.param}") from None
+        raise typer.BadParameter(str(exc), param_hint=f"--{exc.param.replace('_', '-')}") from None
 
 
 @app.command("timeline")
@@ -137,22 +185,32 @@ def timeline_command(
     date_to: ToOption = None,
     person: PersonOption = [],
     q: QueryOption = None,
-    output_format: Annotated[TimelineFormat, typer.Option("--format")] = TimelineFormat.table,
+    min_confidence: MinConfidenceOption = None,
+    order: OrderOption = Order.asc,
+    limit: LimitOption = None,
+    output_format: Annotated[TimelineFormat, typer.Option("--format", metavar="table|json|csv", help="How to print it.")] = TimelineFormat.table,
+    excel: ExcelOption = False,
+    db: DbOption = None,
 ) -> None:
-    """Events in chronological order (unknown dates last)."""
-    filters = _filters(model, org, kind, date_from, date_to, person, q)
-    with Session(get_engine(ctx.obj)) as session:
-        events = iter_timeline(session, filters)
-        if output_format is TimelineFormat.csv:
-            for chunk in iter_csv(events):
-                sys.stdout.write(chunk)
-        elif output_format is TimelineFormat.json:
-            typer.echo(json.dumps([e.model_dump(mode="json") for e in events], ensure_ascii=False, indent=2))
-        else:
-            Console().print(_table(events))
+    """Events in chronological order (unknown dates last), as a table, JSON or CSV."""
+    filters = _filters(model, org, kind, date_from, date_to, person, q, min_confidence, order)
+    if excel and output_format is not TimelineFormat.csv:
+        raise typer.BadParameter("applies to --format csv only", param_hint="--excel")
+    with Session(get_engine(command_database(ctx, db))) as session:
+        if output_format is TimelineFormat.table:
+            events = list(iter_timeline(session, filters, limit=limit))
+            if events:
+                Console().print(_table(events))
+                typer.echo(f"{len(events)} event" + ("" if len(events) == 1 else "s"))
+            else:
+                typer.echo("no events match")
+            return
+        export = EXPORT_FORMATS[output_format.value]
+        for chunk in (export.excel() if excel else export).write_timeline(session, filters, limit):
+            sys.stdout.write(chunk)
 
 
-def _table(events) -> Table:
+def _table(events: list[EventPublic]) -> Table:
     table = Table("date", "kind", "title", "models", "organizations", "sources")
     for event in events:
         table.add_row(_shown_date(event), event.kind.value, event.title, ", ".join(m.name for m in event.models),
@@ -178,13 +236,25 @@ def export_command(
     date_to: ToOption = None,
     person: PersonOption = [],
     q: QueryOption = None,
-    output_format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.csv,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: standard output)")] = None,
+    min_confidence: MinConfidenceOption = None,
+    order: OrderOption = Order.asc,
+    limit: LimitOption = None,
+    output_format: Annotated[
+        ExportFormatName, typer.Option("--format", metavar="csv|json|jsonl|timelinejs|ics", help="The file's format.")
+    ] = ExportFormatName.csv,
+    excel: ExcelOption = False,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="File to write (default: standard output).")] = None,
+    db: DbOption = None,
 ) -> None:
-    """Export a timeline: CSV (RFC 4180, UTF-8), JSON Lines, a TimelineJS spreadsheet or iCalendar."""
-    filters = _filters(model, org, kind, date_from, date_to, person, q)
-    with Session(get_engine(ctx.obj)) as session:
-        chunks = EXPORT_FORMATS[output_format.value].write_timeline(session, filters)
+    """Export a timeline: CSV (RFC 4180, UTF-8), JSON, JSON Lines, a TimelineJS spreadsheet or iCalendar."""
+    filters = _filters(model, org, kind, date_from, date_to, person, q, min_confidence, order)
+    export = EXPORT_FORMATS[output_format.value]
+    if excel:
+        if not isinstance(export, CsvFormat):
+            raise typer.BadParameter("applies to --format csv and timelinejs only", param_hint="--excel")
+        export = export.excel()
+    with Session(get_engine(command_database(ctx, db))) as session:
+        chunks = export.write_timeline(session, filters, limit)
         if output is None:
             for chunk in chunks:
                 sys.stdout.write(chunk)
@@ -197,10 +267,11 @@ def export_command(
 @app.command("dump")
 def dump_command(
     ctx: typer.Context,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: standard output)")] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="File to write (default: standard output).")] = None,
+    db: DbOption = None,
 ) -> None:
     """Write the whole knowledge base as JSON Lines, one row a line, for `kb restore`."""
-    with Session(get_engine(ctx.obj)) as session:
+    with Session(get_engine(command_database(ctx, db))) as session:
         if output is None:
             counts = backup.dump(session, sys.stdout)
         else:
@@ -212,12 +283,14 @@ def dump_command(
 @app.command("restore")
 def restore_command(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A file written by `kb dump`.")],
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="A file written by `kb dump`.")],
+    db: DbOption = None,
 ) -> None:
     """Load a dump into an empty knowledge base (migrated first); a database holding anything is refused."""
-    migrate(ctx.obj)
+    url = command_database(ctx, db)
+    migrate(url)
     try:
-        with path.open(encoding="utf-8") as file, session_scope(get_engine(ctx.obj)) as session:
+        with path.open(encoding="utf-8") as file, session_scope(get_engine(url)) as session:
             counts = backup.restore(session, file)
     except (OSError, UnicodeDecodeError, backup.RestoreError) as exc:
         typer.echo(f"error: {path}: {exc}", err=True)
@@ -227,10 +300,16 @@ def restore_command(
 
 @app.command("eval")
 def eval_command(
-    gold: Annotated[Optional[Path], typer.Argument(help="Folder of gold files (*.yaml) to score instead of the splits.")] = None,
-    articles: Annotated[Optional[Path], typer.Option(help="Corpus GOLD annotates (default: the bundled seeds/articles).")] = None,
-    split: Annotated[Optional[list[str]], typer.Option(help="Split to score: blind, dev (repeatable; default: both, blind first).")] = None,
-    min_f1: Annotated[Optional[float], typer.Option(help="Exit with status 1 when a scored event F1 is below this.")] = None,
+    gold: Annotated[
+        Optional[Path], typer.Argument(metavar="GOLD", help="Folder of gold files (*.yaml) to score instead of the splits.")
+    ] = None,
+    articles: Annotated[
+        Optional[Path], typer.Option(metavar="FOLDER", help="Corpus GOLD annotates (default: the bundled seeds/articles).")
+    ] = None,
+    split: Annotated[
+        Optional[list[str]], typer.Option(metavar="NAME", help="Split to score: blind, dev (repeatable; default: both, blind first).")
+    ] = None,
+    min_f1: Annotated[Optional[float], typer.Option(metavar="F", help="Exit with status 1 when a scored event F1 is below this.")] = None,
 ) -> None:
     """Seed each corpus into a scratch database and score the events found against its gold files."""
     if gold is not None:
@@ -265,8 +344,8 @@ def eval_command(
 
 @app.command("date")
 def date_command(
-    text: Annotated[str, typer.Argument(help="A Russian date expression, e.g. «3 марта» or «в начале марта».")],
-    ref: Annotated[Optional[str], typer.Option(metavar="YYYY-MM-DD", callback=_parse_date, help="Reference (publication) date.")] = None,
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="A Russian date expression, e.g. «3 марта» or «в начале марта».")],
+    ref: Annotated[Optional[str], typer.Option(metavar="YYYY-MM-DD", callback=parse_date, help="Reference (publication) date.")] = None,
 ) -> None:
     """Resolve a date expression and print it as JSON (null when it is not a date)."""
     resolved = dates.resolve_date(text, ref)
@@ -276,29 +355,31 @@ def date_command(
 @app.command()
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(metavar="ADDRESS", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
     watch: Annotated[bool, typer.Option("--watch", help="Also poll every followed feed (`kb feeds add`), in the background.")] = False,
     every: Annotated[str, typer.Option(metavar="DURATION", help="With --watch: time between polls (30s, 15m, 1h).")] = DEFAULT_EVERY,
+    db: DbOption = None,
 ) -> None:
-    """Serve the API; migrates first, and seeds the bundled corpus into an empty database."""
+    """Serve the page and the API; migrates first, and seeds the bundled corpus into an empty database."""
     import uvicorn
 
     from api.main import create_app
     from kb.feeds.polling import FeedWatcher
 
     interval = parse_duration(every)
-    migrate(ctx.obj)
-    engine = get_engine(ctx.obj)
+    url = command_database(ctx, db)
+    migrate(url)
+    engine = get_engine(url)
     with Session(engine) as session:
         empty = session.exec(select(Article.id).limit(1)).first() is None
     if empty:
-        report = _seed(ctx.obj, [seeds_dir() / "articles"], None)
+        report = _seed(url, [seeds_dir() / "articles"], None)
         typer.echo(f"seeded {len(report.stored)} bundled articles ({report.events_created} events)", err=True)
     watcher = FeedWatcher(engine, interval) if watch else None
     if watcher is not None:
         _log_feed_polls()
-    uvicorn.run(create_app(ctx.obj, feed_watcher=watcher), host=host, port=port)
+    uvicorn.run(create_app(url, feed_watcher=watcher), host=host, port=port)
 
 
 def _log_feed_polls() -> None:
@@ -315,47 +396,4 @@ app.command("watch")(watch_command)
 app.add_typer(feeds_app, name="feeds")
 
 
-# --- entities --------------------------------------------------------------------------------
-
-entities_app = typer.Typer(help="Organizations, models and people: list them, merge duplicates.", no_args_is_help=True)
 app.add_typer(entities_app, name="entities")
-
-
-def _cli_actor() -> str:
-    """The name the audit trail records for a change made from the command line: cli:$USER."""
-    try:
-        user = os.environ.get("USER") or getpass.getuser()
-    except (KeyError, OSError):  # no such variable and no password entry (some containers)
-        user = "unknown"
-    return f"cli:{user}"
-
-
-@entities_app.command("merge")
-def entities_merge_command(
-    ctx: typer.Context,
-    keep: Annotated[str, typer.Argument(metavar="A", help="The entity kept: a name, an alias, or org:ID, model:ID, person:ID.")],
-    drop: Annotated[str, typer.Argument(metavar="B", help="The entity merged into A and then deleted.")],
-) -> None:
-    """Merge B into A: A gets every alias and event link of B, and B is deleted (audited)."""
-    with session_scope(get_engine(ctx.obj)) as session:
-        try:
-            kind, keep_id, drop_id = resolve_pair(session, keep, drop)
-            kept = merge(session, kind, keep_id, drop_id, _cli_actor())
-        except (EntityNameError, RecordNotFound, MergeError) as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-        typer.echo(f"merged {kind.prefix}:{drop_id} into {kind.prefix}:{keep_id} ({kept.name})")
-
-
-@entities_app.command("list")
-def entities_list_command(
-    ctx: typer.Context,
-    unreviewed: Annotated[bool, typer.Option("--unreviewed", help="Only entities learned from articles, not yet reviewed.")] = False,
-) -> None:
-    """Organizations, models and people, with the references (org:ID ...) that kb entities merge takes."""
-    table = Table("ref", "name", "reviewed", "aliases", "events")
-    with Session(get_engine(ctx.obj)) as session:
-        for entity in list_entities(session, unreviewed_only=unreviewed):
-            table.add_row(f"{entity.kind.prefix}:{entity.id}", entity.name, "yes" if entity.reviewed else "no",
-                          str(entity.aliases), str(entity.events))
-    Console().print(table)

@@ -17,6 +17,7 @@ from typing import Annotated, Optional
 import typer
 from sqlmodel import Session
 
+from kb.cli_options import DbOption, command_database
 from kb.db import get_engine, migrate, session_scope
 from kb.ingest import in_transaction
 from kb.feeds.fetching import Fetcher, FetchSettings
@@ -64,11 +65,13 @@ def fetch_command(
     timeout: TimeoutOption = 20.0,
     delay: DelayOption = 1.0,
     retries: RetriesOption = 2,
+    db: DbOption = None,
 ) -> None:
     """Download article pages and store each (story, headline, date), one transaction each."""
-    migrate(ctx.obj)
+    database = command_database(ctx, db)
+    migrate(database)
     with Fetcher(_settings(timeout, delay, retries)) as fetcher:
-        report = fetch_pages(get_engine(ctx.obj), urls, fetcher, published.date() if published else None, _echo_page)
+        report = fetch_pages(get_engine(database), urls, fetcher, published.date() if published else None, _echo_page)
     typer.echo(report.summary())
     if report.failed:
         raise typer.Exit(1)
@@ -93,15 +96,17 @@ def watch_command(
     timeout: TimeoutOption = 20.0,
     delay: DelayOption = 1.0,
     retries: RetriesOption = 2,
+    db: DbOption = None,
 ) -> None:
     """Poll RSS/Atom feeds and store their new articles: once, or every DURATION until interrupted.
 
     Feeds given are followed from now on (`kb feeds list` shows them); without any, every
     followed feed is polled, those added meanwhile included.
     """
+    database = command_database(ctx, db)
     interval = parse_duration(every)
-    migrate(ctx.obj)
-    engine = get_engine(ctx.obj)
+    migrate(database)
+    engine = get_engine(database)
     feed_ids = _follow(engine, urls) if urls else None
     if feed_ids is None:
         with Session(engine) as session:
@@ -157,13 +162,15 @@ feeds_app = typer.Typer(help="The feeds `kb watch` follows: add, list, remove.",
 def feeds_add_command(
     ctx: typer.Context,
     urls: Annotated[list[str], typer.Argument(metavar="FEED_URL...", help="RSS or Atom feeds (http or https).")],
+    db: DbOption = None,
 ) -> None:
     """Follow feeds: `kb watch` (and `kb serve --watch`) will poll them."""
-    migrate(ctx.obj)
+    database = command_database(ctx, db)
+    migrate(database)
     failed = False
     for url in urls:
         try:
-            feed_id, followed_url, new = _followed(get_engine(ctx.obj), url)
+            feed_id, followed_url, new = _followed(get_engine(database), url)
             typer.echo(f"{'following' if new else 'already following'} {followed_url} (feed {feed_id})")
         except FeedUrlError as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -176,9 +183,11 @@ def feeds_add_command(
 def feeds_list_command(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per feed, a line each.")] = False,
+    db: DbOption = None,
 ) -> None:
     """The followed feeds: last poll, its status, and the articles each brought."""
-    with Session(get_engine(ctx.obj)) as session:
+    database = command_database(ctx, db)
+    with Session(get_engine(database)) as session:
         summaries = feed_summaries(session)
     if as_json:
         for feed in summaries:
@@ -217,10 +226,12 @@ def _when(moment: datetime | None) -> str:
 def feeds_remove_command(
     ctx: typer.Context,
     feed: Annotated[str, typer.Argument(metavar="FEED", help="The feed's URL, or its id in `kb feeds list`.")],
+    db: DbOption = None,
 ) -> None:
     """Stop following a feed and forget its entries; the articles it brought stay."""
+    database = command_database(ctx, db)
     try:
-        with session_scope(get_engine(ctx.obj)) as session:
+        with session_scope(get_engine(database)) as session:
             removed = unfollow_feed(session, feed)
             typer.echo(f"stopped following {removed.url} (feed {removed.id}); its articles stay")
     except FeedUrlError as exc:

@@ -1,4 +1,4 @@
-"""Engines, sessions and migrations for SQLite and PostgreSQL alike."""
+"""Engines, sessions, migrations and the database's version, for SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from alembic.config import Config
 from sqlmodel import Session
 
 from kb.config import database_url, migrations_dir
+from kb.models import DatabaseState
 from kb.stored_json import refresh_public_json, refresh_stored_format
 
 
@@ -86,6 +87,24 @@ def session_scope(engine: sa.Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def database_version(connection: sa.Connection) -> str:
+    """A token that changes whenever anything the knowledge base shows changes, on any engine.
+
+    The database's uid and its version, which triggers raise at every insert, update and
+    delete of a row that some answer shows (migration 0005): a new article as much as an
+    organization's kind changed in place by the gazetteer. One row read (every read of the
+    API asks it first, see ``api.caching``).
+
+    >>> database_version(connection)  # doctest: +SKIP
+    '0b6c1e9e-5d0f-4a57-9a43-0d3b1f0c2a11.1742'
+    """
+    uid, version = connection.execute(_STATE).one()
+    return f"{uid}.{version}"
+
+
+_STATE = sa.select(DatabaseState.uid, DatabaseState.version).where(DatabaseState.id == 1)
 
 
 # Engine-specific full-text objects made by migration 0002, outside SQLModel's metadata.

@@ -37,13 +37,12 @@ class _List:
     of_event: sa.ColumnElement[bool]
     order_by: tuple[sa.ColumnElement, ...]
     fields: dict[str, sa.ColumnElement]
-    text: sa.ColumnElement
+    texts: dict[str, sa.ColumnElement]  # the list's columns as text, by name (``text_list_columns``)
 
 
 @lru_cache(maxsize=4)
 def _lists(dialect: str) -> tuple[_List, ...]:
-    # The URL a source shows: the article's, else its file name (``url or file_name``).
-    url = func.coalesce(func.nullif(col(Article.url), ""), col(Article.file_name))
+    url = func.nullif(col(Article.url), "")  # no URL: NULL, never an empty one
     return (
         _List(
             "organizations",
@@ -51,7 +50,7 @@ def _lists(dialect: str) -> tuple[_List, ...]:
             col(EventOrganization.event_id) == col(Event.id),
             (col(EventOrganization.role), col(Organization.name)),
             {"id": col(Organization.id), "name": col(Organization.name), "role": col(EventOrganization.role)},
-            col(Organization.name),
+            {"organizations": col(Organization.name)},
         ),
         _List(
             "models",
@@ -59,7 +58,7 @@ def _lists(dialect: str) -> tuple[_List, ...]:
             col(EventModel.event_id) == col(Event.id),
             (col(AIModel.name),),
             {"id": col(AIModel.id), "name": col(AIModel.name)},
-            col(AIModel.name),
+            {"models": col(AIModel.name)},
         ),
         _List(
             "people",
@@ -67,7 +66,7 @@ def _lists(dialect: str) -> tuple[_List, ...]:
             col(EventPerson.event_id) == col(Event.id),
             (col(EventPerson.role), col(Person.name)),
             {"id": col(Person.id), "name": col(Person.name), "role": col(EventPerson.role)},
-            col(Person.name),
+            {"people": col(Person.name)},
         ),
         _List(
             "sources",
@@ -78,13 +77,15 @@ def _lists(dialect: str) -> tuple[_List, ...]:
                 "article_id": col(Article.id),
                 "title": col(Article.title),
                 "url": url,
+                "file_name": col(Article.file_name),
                 "published": col(Article.published),
                 "quote": col(Evidence.quote),
                 "char_start": col(Evidence.char_start),
                 "char_end": col(Evidence.char_end),
                 "background": _json_boolean(dialect, col(Evidence.background)),
             },
-            func.coalesce(url, ""),
+            # The aggregates leave NULLs out: sources without a URL, or without a file.
+            {"source_urls": url, "source_files": col(Article.file_name)},
         ),
     )
 
@@ -105,13 +106,13 @@ def _json_array(dialect: str, spec: _List) -> sa.ColumnElement:
     return sa.select(func.json_group_array(func.json(ordered.c.item))).scalar_subquery()
 
 
-def _joined_text(dialect: str, spec: _List) -> sa.ColumnElement:
+def _joined_text(dialect: str, spec: _List, text: sa.ColumnElement) -> sa.ColumnElement:
     separator = sa.literal(SEPARATOR)
     if dialect == "postgresql":
-        joined = func.string_agg(spec.text, aggregate_order_by(separator, *spec.order_by))
+        joined = func.string_agg(text, aggregate_order_by(separator, *spec.order_by))
         return sa.select(joined).select_from(spec.source).where(spec.of_event).scalar_subquery()
     _check(dialect)
-    ordered = sa.select(spec.text.label("item")).select_from(spec.source).where(spec.of_event).order_by(*spec.order_by)
+    ordered = sa.select(text.label("item")).select_from(spec.source).where(spec.of_event).order_by(*spec.order_by)
     ordered = ordered.correlate(Event).subquery()
     return sa.select(func.group_concat(ordered.c.item, separator)).scalar_subquery()
 
@@ -186,11 +187,18 @@ def _json_object(dialect: str, fields: dict[str, sa.ColumnElement]) -> sa.Column
 def text_list_columns(dialect: str, names: Iterable[str]) -> list[sa.Label]:
     """Correlated columns for a select from ``event``: the lists ``names`` as text, items joined by ``SEPARATOR``.
 
-    Organizations and models give names, sources URLs (else file names, else ""); an empty
-    list gives NULL.
+    ``organizations``, ``models`` and ``people`` give names; ``source_urls`` the sources' URLs
+    and ``source_files`` their file names, each where there is one. An empty list gives NULL.
     """
-    specs = {spec.name: spec for spec in _lists(dialect)}
-    return [_joined_text(dialect, specs[name]).label(name) for name in names]
+    texts = {name: (spec, text) for spec in _lists(dialect) for name, text in spec.texts.items()}
+    return [_joined_text(dialect, *texts[name]).label(name) for name in names]
+
+
+def first_quote_column(dialect: str) -> sa.Label:
+    """A correlated column for a select from ``event``: the quote of its first source (NULL without one)."""
+    sources = next(spec for spec in _lists(dialect) if spec.name == "sources")
+    first = sa.select(col(Evidence.quote)).select_from(sources.source).where(sources.of_event).order_by(*sources.order_by)
+    return first.limit(1).scalar_subquery().label("quote")
 
 
 _EVENTS = TypeAdapter(list[EventPublic])

@@ -26,7 +26,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from kb.articles import content_hash, find_article_files
+from kb.articles import content_hash, find_article_files, publication_date_problem
 from kb.dates import Anchor, ResolvedDate
 from kb.db import begin_storing, session_scope
 from kb.dedup import IDENTIFYING_ROLES, consolidate_events, date_wording_key, names_of_events, normalize_roles, retitle_event
@@ -55,6 +55,16 @@ class IngestResult:
     consolidated: int = 0  # of ``created`` and ``merged``, how many finishing merged into others
 
 
+@dataclass(frozen=True)
+class DateNotApplied:
+    """A file stored already under another publication date: an article is stored once, by its
+    headline and text, so the date given now (its own, or ``--published``) changes nothing."""
+
+    path: Path
+    stored: date | None
+    given: date | None
+
+
 @dataclass
 class SeedReport:
     """What a run stored, of article files (``kb seed``) or of pages (``kb fetch``, by URL)."""
@@ -62,6 +72,7 @@ class SeedReport:
     stored: list[Path | str] = field(default_factory=list)
     unchanged: list[Path | str] = field(default_factory=list)
     failed: list[tuple[Path | str, str]] = field(default_factory=list)
+    dates_not_applied: list[DateNotApplied] = field(default_factory=list)
     events_created: int = 0
     events_merged: int = 0
     years_completed: int = 0
@@ -126,8 +137,12 @@ def seed_paths(
 
     The gazetteer is loaded first. ``on_file`` is called after each file (for progress).
     With ``workers`` > 1, files are read and their events extracted by that many processes
-    (``kb.parallel``), and stored here in the order given: the database is the same.
+    (``kb.parallel``), and stored here in the order given: the database is the same. A file
+    stored already under another publication date is reported in ``dates_not_applied``.
     """
+    problem = publication_date_problem(published) if published is not None else None
+    if problem:
+        raise ValueError(f"published: {problem}")
     report = SeedReport()
     touched: set[int] = set()
     in_transaction(engine, sync_gazetteer)
@@ -142,6 +157,8 @@ def seed_paths(
             report.add(item.path, result)
             if result is not None:
                 touched.update(result.created + result.merged)
+            elif (stored_date := _stored_publication(engine, item.article)) != item.article.published:
+                report.dates_not_applied.append(DateNotApplied(item.path, stored_date, item.article.published))
         if on_file is not None:
             on_file(item.path)
     report.years_completed, merged = finish_seeding(engine, touched)
@@ -226,6 +243,12 @@ def _lost_a_race(exc: Exception) -> bool:
     if sqlstate is not None:
         return sqlstate in _RACE_SQLSTATES
     return "database is locked" in str(exc.orig)  # SQLite: the busy timeout ran out
+
+
+def _stored_publication(engine: sa.Engine, article: ArticleCreate) -> date | None:
+    """The publication date of the stored article with ``article``'s content."""
+    with Session(engine) as session:
+        return session.exec(select(Article.published).where(Article.content_hash == content_hash(article))).one()
 
 
 def _is_stored(engine: sa.Engine, article: ArticleCreate) -> bool:

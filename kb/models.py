@@ -325,6 +325,25 @@ class EventJson(SQLModel, table=True):
     )
     event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
     public_json: str | None = Field(default=None, sa_type=sa.Text)
+    # Raised, and ``modified_at`` set, whenever ``public_json`` is cleared: whenever what the
+    # event shows changes (a trigger, migration 0005). iCalendar's SEQUENCE and LAST-MODIFIED.
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    modified_at: datetime | None = None  # None: unchanged since the event was created
+
+
+class DatabaseState(SQLModel, table=True):
+    """The database's identity and version: one row, kept by the database itself.
+
+    ``uid`` (a random UUID, made by migration 0005) makes this knowledge base's iCalendar UIDs
+    its own; ``version`` rises whenever a row that any answer shows changes (triggers), and
+    the API's ETags are made of it. Left out of dumps, which carry the uid in their header.
+    """
+
+    __tablename__ = "database_state"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"), {"info": {"derived": True}})
+    id: int = Field(default=1, primary_key=True)
+    uid: str = Field(max_length=36)
+    version: int = Field(default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"})
 
 
 class StoredFormat(SQLModel, table=True):

@@ -42,7 +42,8 @@ class PersonRef(BaseModel):
 class SourcePublic(BaseModel):
     article_id: int
     title: str
-    url: str | None  # the article's URL, else its file name
+    url: str | None  # the article's URL, if it has one
+    file_name: str | None = None  # the file it was seeded from, if it was
     published: date | None
     quote: str
     char_start: int
@@ -70,16 +71,25 @@ class FacetCount(BaseModel):
     count: int
 
 
+class Facet(BaseModel):
+    """A facet's most frequent values, and whether it has more than those shown."""
+
+    values: list[FacetCount]
+    truncated: bool
+
+
 class TimelinePage(BaseModel):
     items: list[EventPublic]
     next: str | None
-    facets: dict[str, list[FacetCount]] | None = None  # only when asked for
+    total: int | None = None  # every event the filters select; only when asked for
+    facets: dict[str, Facet] | None = None  # only when asked for
 
     @model_serializer(mode="wrap")
-    def _without_unasked_facets(self, serialize):
+    def _without_unasked_parts(self, serialize):
         data = serialize(self)
-        if self.facets is None:
-            data.pop("facets", None)
+        for part in ("total", "facets"):
+            if getattr(self, part) is None:
+                data.pop(part, None)
         return data
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 import dataclasses
 from dataclasses import dataclass
 from datetime import date
@@ -20,20 +20,9 @@ from pydantic import TypeAdapter
 from sqlmodel import Session, col, func, select
 
 from kb.event_lists import events_from_documents
-from kb.facets import FACETS, facet_counts
-from kb.models import (
-    AIModel,
-    Alias,
-    Article,
-    AuditEntry,
-    Event,
-    EventKind,
-    Evidence,
-    Organization,
-    Person,
-)
-from kb.names import alias_key
-from kb.public import EventPublic, FacetCount, TimelinePage
+from kb.facets import FACET_SIZE, FACETS, MAX_FACET_SIZE, facet_counts
+from kb.models import Event, EventKind
+from kb.public import EventPublic, Facet, TimelinePage
 
 # Single records live in kb.records; they are part of this module's interface too, so that
 # readers of the knowledge base need one import.
@@ -58,7 +47,6 @@ __all__ = [
     "QueryError",
     "TimelineDocuments",
     "TimelineFilter",
-    "database_version",
     "events_public",
     "get_article",
     "get_event",
@@ -70,7 +58,8 @@ __all__ = [
     "list_models",
     "list_organizations",
     "list_people",
-    "people_named",
+    "event_kinds",
+    "listed",
     "timeline",
     "timeline_documents",
 ]
@@ -171,13 +160,16 @@ def timeline(
     limit: int = DEFAULT_LIMIT,
     cursor: str | None = None,
     facets: Sequence[str] = (),
+    facet_size: int = FACET_SIZE,
+    total: bool = False,
 ) -> TimelinePage:
     """One page of events, the cursor of the next page (or None), and the ``facets`` asked for.
 
-    ``facets`` are names from ``kb.facets.FACETS``; their counts cover every event the
-    filters select, not only this page.
+    ``facets`` are names from ``kb.facets.FACETS``, ``facet_size`` values each; their counts,
+    like the ``total`` number of events (when asked for), cover every event the filters
+    select, not only this page.
     """
-    return timeline_documents(session, filters, limit, cursor, facets).page()
+    return timeline_documents(session, filters, limit, cursor, facets, facet_size, total).page()
 
 
 @dataclass(frozen=True)
@@ -186,21 +178,24 @@ class TimelineDocuments:
 
     items: list[str]
     next: str | None
-    facets: dict[str, list[FacetCount]] | None = None
+    total: int | None = None
+    facets: dict[str, Facet] | None = None
 
     def json(self) -> str:
         """The page as ``TimelinePage``'s JSON, the events' text left as it is."""
         parts = ['{"items":[', ",".join(self.items), '],"next":', json.dumps(self.next)]
+        if self.total is not None:
+            parts += [',"total":', str(self.total)]
         if self.facets is not None:
             parts += [',"facets":', _FACETS.dump_json(self.facets).decode()]
         return "".join(parts) + "}"
 
     def page(self) -> TimelinePage:
         """The page, its events parsed and validated."""
-        return TimelinePage(items=events_from_documents(self.items), next=self.next, facets=self.facets)
+        return TimelinePage(items=events_from_documents(self.items), next=self.next, total=self.total, facets=self.facets)
 
 
-_FACETS = TypeAdapter(dict[str, list[FacetCount]])
+_FACETS = TypeAdapter(dict[str, Facet])
 
 
 def timeline_documents(
@@ -209,19 +204,23 @@ def timeline_documents(
     limit: int = DEFAULT_LIMIT,
     cursor: str | None = None,
     facets: Sequence[str] = (),
+    facet_size: int = FACET_SIZE,
+    total: bool = False,
 ) -> TimelineDocuments:
     """``timeline``, with the events as JSON text: what the API sends, read without building an object per event."""
     _check_limit(limit)
     unknown = [name for name in facets if name not in FACETS]
     if unknown:
         raise QueryError("facets", f"no facet {unknown[0]!r}; facets are {', '.join(FACETS)}")
+    if not 1 <= facet_size <= MAX_FACET_SIZE:
+        raise QueryError("facet_size", f"facet_size must be between 1 and {MAX_FACET_SIZE}")
     connection = session.connection()
     selection = event_selection(connection, filters)
     rows, following = _page_of_rows(connection, filters, selection, limit, cursor, _documents(connection.dialect.name))
-    counts = None
-    if facets:
-        counts = facet_counts(session, select(Event.id).where(*selection.conditions()).params(selection.values), facets)
-    return TimelineDocuments([row.public_json for row in rows], following, counts)
+    selected = select(Event.id).where(*selection.conditions()).params(selection.values)
+    counts = facet_counts(session, selected, facets, facet_size) if facets else None
+    count = session.exec(select(func.count()).select_from(selected.subquery())).one() if total else None
+    return TimelineDocuments([row.public_json for row in rows], following, count, counts)
 
 
 @lru_cache(maxsize=4)
@@ -230,14 +229,21 @@ def _documents(dialect: str) -> sa.Select:
     return select(col(Event.id), col(Event.date_start), public_json_column(dialect))
 
 
-def iter_timeline(session: Session, filters: TimelineFilter, page_size: int = 500) -> Iterator[EventPublic]:
-    """Every event of a timeline, page by page, so that memory stays flat for any size."""
-    for rows in iter_timeline_rows(session, filters, _documents(session.get_bind().dialect.name), page_size):
+def iter_timeline(
+    session: Session, filters: TimelineFilter, page_size: int = 500, limit: int | None = None
+) -> Iterator[EventPublic]:
+    """Every event of a timeline (the first ``limit``, if given), page by page, so that memory stays flat for any size."""
+    for rows in iter_timeline_rows(session, filters, _documents(session.get_bind().dialect.name), page_size, limit=limit):
         yield from events_from_documents(row.public_json for row in rows)
 
 
 def iter_timeline_rows(
-    session: Session, filters: TimelineFilter, columns: sa.Select, page_size: int = 500, batch_size: int | None = None
+    session: Session,
+    filters: TimelineFilter,
+    columns: sa.Select,
+    page_size: int = 500,
+    batch_size: int | None = None,
+    limit: int | None = None,
 ) -> Iterator[list[sa.Row]]:
     """Every event of a timeline as rows of ``columns``, ``batch_size`` rows at a time (default: a page).
 
@@ -247,21 +253,29 @@ def iter_timeline_rows(
     only. A page is one query; its rows are read ``batch_size`` at a time, so that a large
     page (which reads the events it spans with fewer passes over the file) costs the memory
     of a batch. Pages may be larger than ``MAX_LIMIT``, which bounds what a client asks for,
-    not what the library reads.
+    not what the library reads. With ``limit``, the first ``limit`` events only.
     """
     if page_size < 1:
         raise ValueError(f"page_size must be positive, not {page_size}")
+    if limit is not None and limit < 1:
+        raise QueryError("limit", f"limit must be positive, not {limit}")
     connection = session.connection()
     selection = event_selection(connection, filters)
+    if limit is not None:
+        page_size = min(page_size, limit)
     shape = _page_shape(connection, selection, columns, page_size)
-    after = None
+    after, left = None, limit
     while True:
         read = 0
         for batch in _page_batches(connection, shape, selection.values, after, page_size, batch_size or page_size):
-            yield batch
-            read += len(batch)
-            last = batch[-1]
-        if read < page_size:
+            if left is not None:
+                batch = batch[:left]
+                left -= len(batch)
+            if batch:
+                yield batch
+                read += len(batch)
+                last = batch[-1]
+        if read < page_size or left == 0:
             return
         after = _Position(_start_date(last), last.id, "")
 
@@ -369,26 +383,21 @@ def _rows(shape: _PageShape, dated: bool, after: bool, in_one_go: bool) -> sa.Se
     return shape.columns.where(col(Event.id).in_(page)).order_by(*order)
 
 
-def people_named(session: Session, name: str) -> list[Person]:
-    """People whose name or any alias matches ``name`` (case and punctuation folded)."""
-    key = alias_key(name)
-    by_alias = select(Alias.person_id).where(Alias.key == key, col(Alias.person_id).is_not(None))
-    return list(
-        session.exec(select(Person).where(sa.or_(col(Person.id).in_(by_alias), Person.name == name)).order_by(Person.id))
-    )
+def listed(values: Iterable[str]) -> tuple[str, ...]:
+    """Values given repeated or in comma lists, each once and stripped, blanks left out.
 
-
-def database_version(connection: sa.Connection) -> str:
-    """A token that changes whenever the knowledge base is written to, on any engine.
-
-    The highest id of every table rows are added to: ingestion adds articles, events and
-    evidence, the gazetteer adds entities and aliases, and every edit, deletion and merge
-    made through the API or the CLI adds an audit entry. Cheap: one index lookup per table,
-    in a statement built once (every read of the API asks it first, see ``api.caching``).
+    >>> listed(["leak,release", " leak ", ""])
+    ('leak', 'release')
     """
-    return ".".join(str(value or 0) for value in connection.execute(_LAST_IDS).one())
+    return tuple(dict.fromkeys(item.strip() for value in values for item in value.split(",") if item.strip()))
 
 
-_LAST_IDS = select(
-    *(select(func.max(table.id)).scalar_subquery() for table in (Article, Event, Evidence, AuditEntry, Organization, AIModel, Person, Alias))
-)
+def event_kinds(values: Iterable[str]) -> tuple[EventKind, ...]:
+    """The event kinds named by ``values`` (repeated or in comma lists); a ``QueryError`` names an unknown one."""
+    kinds = []
+    for value in listed(values):
+        try:
+            kinds.append(EventKind(value))
+        except ValueError:
+            raise QueryError("kind", f"no event kind {value!r}; kinds are {', '.join(k.value for k in EventKind)}") from None
+    return tuple(kinds)

@@ -86,7 +86,8 @@ def events_public(session: Session, events: Sequence[Event]) -> list[EventPublic
             SourcePublic.model_construct(
                 article_id=source.id,
                 title=source.title,
-                url=source.url or source.file_name,
+                url=source.url or None,
+                file_name=source.file_name,
                 published=source.published,
                 quote=source.quote,
                 char_start=source.char_start,

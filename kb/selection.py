@@ -164,7 +164,7 @@ def event_selection(connection: sa.Connection, filters: TimelineFilter) -> Event
     if filters.organization_ids:
         chosen[_ORGANIZATIONS_BY_ID_SET] = list(filters.organization_ids)
     if filters.people:
-        chosen[_PEOPLE_NAMED_SET] = ids(_PEOPLE_NAMED, keys=_keys(filters.people), names=list(filters.people))
+        chosen[_PEOPLE_NAMED_SET] = people_named(connection, filters.people)
     if filters.person_ids:
         chosen[_PEOPLE_BY_ID_SET] = list(filters.person_ids)
     dialect = connection.dialect.name
@@ -175,6 +175,21 @@ def event_selection(connection: sa.Connection, filters: TimelineFilter) -> Event
                   "min_confidence": filters.min_confidence}
     values |= {name: value for name, value in row_values.items() if value not in (None, [])}
     return EventSelection(filters, tuple(chosen), values)
+
+
+def people_named(connection: sa.Connection, names: Sequence[str]) -> list[int]:
+    """The ids of the people that ``names`` name: by name or any alias, case and punctuation folded;
+    and a name of one word by surname, the last word of a person's name or of an alias, in any
+    letter case and in the forms the aliases hold («Альтман», «альтмана»)."""
+    found = set(connection.execute(_PEOPLE_NAMED, {"keys": _keys(names), "names": list(names)}).scalars())
+    surnames = {alias_key(name) for name in names if len(name.split()) == 1}
+    if surnames:
+        # People are few beside events: their names are compared here, where words can be told apart.
+        for person_id, text in connection.execute(_PEOPLE_NAMES):
+            words = text.split()
+            if len(words) > 1 and alias_key(words[-1]) in surnames:
+                found.add(person_id)
+    return sorted(found)
 
 
 def _keys(names: Sequence[str]) -> list[str]:
@@ -228,6 +243,9 @@ _MODELS_WITH_IDS = _models_with_variants(sa.bindparam("ids", expanding=True))
 _ORGANIZATIONS_NAMED = _named(col(Alias.organization_id))
 _PEOPLE_NAMED = select(Person.id).where(
     sa.or_(col(Person.id).in_(_named(col(Alias.person_id))), col(Person.name).in_(sa.bindparam("names", expanding=True)))
+)
+_PEOPLE_NAMES = select(Person.id, Person.name).union_all(
+    select(col(Alias.person_id), col(Alias.text)).where(col(Alias.person_id).is_not(None))
 )
 # The sets of events linked to entities, one per filter.
 _MODELS_NAMED_SET = _linked(EventModel, col(EventModel.model_id), "models_named")

@@ -37,7 +37,8 @@ from tests.databases import TEST_DATABASE_URL_VARIABLE, TestDatabases
 from tests.feed_server import FeedServer
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_SEEDS = REPO.parent / "shared" / "seeds"
+# The founding article lives beside the checkout; KB_SHARED_SEEDS points elsewhere (a second work tree).
+SHARED_SEEDS = Path(os.environ.get("KB_SHARED_SEEDS") or REPO.parent / "shared" / "seeds")
 FOUNDING_ARTICLE = SHARED_SEEDS / "000_90e5efb5689d2f42.txt"
 SEED_ARTICLES = seeds_dir() / "articles"
 

@@ -73,25 +73,67 @@ def test_link_header_pages_through_keeping_the_other_parameters(client, order):
     assert seen == expected and len(seen) > 4
 
 
+def _values(facet: dict) -> dict:
+    return {f["value"]: f["count"] for f in facet["values"]}
+
+
 def test_facets_count_every_filtered_event_not_only_the_page(client):
     items = _all(client, org="OpenAI")
     page = client.get("/timeline", params={"org": "OpenAI", "limit": 1, "facets": "kind,year,model"}).json()
     assert len(page["items"]) == 1 and set(page["facets"]) == {"kind", "year", "model"}
-    assert {f["value"]: f["count"] for f in page["facets"]["kind"]} == Counter(i["kind"] for i in items)
+    assert _values(page["facets"]["kind"]) == Counter(i["kind"] for i in items)
     years = Counter(int(i["date"]["start"][:4]) if i["date"]["start"] else None for i in items)
-    assert {f["value"]: f["count"] for f in page["facets"]["year"]} == years
+    assert _values(page["facets"]["year"]) == years
     models = Counter(m["name"] for i in items for m in i["models"])
-    assert len(page["facets"]["model"]) == min(30, len(models))
-    assert all(f["count"] == models[f["value"]] for f in page["facets"]["model"])
-    counts = [f["count"] for f in page["facets"]["model"]]
+    assert len(page["facets"]["model"]["values"]) == min(30, len(models))
+    assert page["facets"]["model"]["truncated"] is (len(models) > 30)
+    assert all(f["count"] == models[f["value"]] for f in page["facets"]["model"]["values"])
+    counts = [f["count"] for f in page["facets"]["model"]["values"]]
     assert counts == sorted(counts, reverse=True)
+
+
+def test_a_facet_says_when_it_is_truncated(client):
+    models = Counter(m["name"] for i in _all(client) for m in i["models"])
+    assert len(models) > 3
+    cut = client.get("/timeline", params={"facets": "model,kind", "facet_size": 3, "limit": 1}).json()["facets"]
+    assert len(cut["model"]["values"]) == 3 and cut["model"]["truncated"] is True
+    whole = client.get("/timeline", params={"facets": "model", "facet_size": len(models), "limit": 1}).json()["facets"]
+    assert _values(whole["model"]) == models and whole["model"]["truncated"] is False
+    assert client.get("/timeline", params={"facets": "model", "facet_size": 0}).status_code == 422
 
 
 def test_facets_may_be_repeated_and_name_entities_by_id(client):
     page = client.get("/timeline", params={"facets": ["org", "person"], "limit": 1}).json()
-    openai = next(f for f in page["facets"]["org"] if f["value"] == "OpenAI")
+    openai = next(f for f in page["facets"]["org"]["values"] if f["value"] == "OpenAI")
     assert openai["count"] == len(_all(client, f"/organizations/{openai['id']}/timeline"))
-    assert page["facets"]["person"] and all(f["id"] for f in page["facets"]["person"])
+    assert page["facets"]["person"]["values"] and all(f["id"] for f in page["facets"]["person"]["values"])
+
+
+def test_comma_lists_mean_what_repeated_parameters_mean(client):
+    for name, values in (("kind", ["leak", "release"]), ("org", ["Meta", "Mistral AI"]), ("model", ["LLaMA", "Sora"])):
+        repeated = _all(client, **{name: values})
+        assert repeated and _all(client, **{name: ",".join(values)}) == repeated
+        assert _all(client, **{name: f" {values[0]} , {values[1]},"}) == repeated, name
+    assert client.get("/timeline", params={"kind": "leak,rumour"}).status_code == 422
+
+
+def test_the_total_counts_every_matching_event_when_asked(client):
+    everything = _all(client, org="OpenAI")
+    page = client.get("/timeline", params={"org": "OpenAI", "limit": 2, "total": "true"}).json()
+    assert page["total"] == len(everything) > 2 and len(page["items"]) == 2
+    assert "total" not in client.get("/timeline", params={"org": "OpenAI", "limit": 2}).json()
+    following = client.get("/timeline", params={"org": "OpenAI", "limit": 2, "total": "true", "cursor": page["next"]}).json()
+    assert following["total"] == page["total"]
+
+
+@pytest.mark.parametrize("name", ["Альтман", "альтман", "АЛЬТМАН", "Альтмана", "Сэм Альтман", "сэм альтман"])
+def test_a_person_is_found_by_surname_in_any_case(client, name):
+    altman = _all(client, person="Сэм Альтман")
+    assert altman and _all(client, person=name) == altman
+
+
+def test_a_surname_is_a_whole_word(client):
+    assert _all(client, person="тман") == []
 
 
 def test_entity_timelines_are_the_timeline_filtered_by_that_entity(client):

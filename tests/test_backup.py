@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from kb.backup import RestoreError, dump, restore
 from kb.db import alembic_config, get_engine, migrate, session_scope
 from kb.ingest import seed_paths
-from kb.models import AIModel, Alias, AuditAction, AuditEntry, Organization, Person
+from kb.models import AIModel, Alias, AuditAction, AuditEntry, DatabaseState, Organization, Person
 from tests.conftest import SEED_ARTICLES
 
 
@@ -33,9 +33,15 @@ def seeded_dump(seeded_url) -> str:
     return _dump(seeded_url)
 
 
-def test_dump_is_json_lines_in_dependency_and_id_order(seeded_dump):
+def _database_uid(url: str) -> str:
+    with Session(get_engine(url)) as session:
+        return session.exec(select(DatabaseState.uid)).one()
+
+
+def test_dump_is_json_lines_in_dependency_and_id_order(seeded_dump, seeded_url):
     header, *rows = [json.loads(line) for line in seeded_dump.splitlines()]
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert header.pop("database_uid") == _database_uid(seeded_url)
     assert header == {"kb_dump": 1, "schema_revision": head}
     tables = [row["table"] for row in rows]
     for referring, referred in (("alias", "organization"), ("event_model", "ai_model"), ("evidence", "article"), ("evidence", "event")):
@@ -47,10 +53,13 @@ def test_dump_is_json_lines_in_dependency_and_id_order(seeded_dump):
     assert {"article", "event", "event_search", "organization", "ai_model", "alias"} <= set(tables)
 
 
-def test_restore_into_a_fresh_database_dumps_identically(seeded_dump, db_url):
-    counts = _restore(db_url, seeded_dump)
+def test_restore_into_a_fresh_database_dumps_identically(seeded_dump, empty_db_url):
+    """A database migrated on its own has a uid of its own; the restore gives it the dump's,
+    so that the knowledge base keeps its iCalendar UIDs wherever it moves."""
+    migrate(empty_db_url)
+    counts = _restore(empty_db_url, seeded_dump)
     assert sum(counts.values()) == len(seeded_dump.splitlines()) - 1
-    assert _dump(db_url) == seeded_dump
+    assert _dump(empty_db_url) == seeded_dump
 
 
 def test_people_audit_and_a_family_listed_after_its_variant_survive(databases, db_url, tmp_path):

@@ -4,12 +4,20 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api.caching import etag_matches
+from sqlmodel import select
+
+from api.caching import etag_for, etag_matches
 from api.main import create_app
-from kb.db import session_scope
+from kb.db import database_version, get_engine, migrate, session_scope
+from kb.gazetteer import load_gazetteer, sync_gazetteer
 from kb.ingest import seed_paths
-from kb.models import AuditAction, AuditEntry
-from kb.queries import database_version
+from kb.models import Alias, AuditAction, AuditEntry, Organization, OrganizationKind
+
+
+@pytest.fixture
+def client_over_gazetteer(db_url, gazetteer_engine):
+    with TestClient(create_app(db_url)) as client:
+        yield client
 
 
 @pytest.mark.parametrize("path", ["/timeline", "/timeline.csv", "/timeline.ics", "/models", "/events/1", "/people"])
@@ -59,7 +67,56 @@ def test_a_write_changes_the_etag(db_url, gazetteer_engine, tmp_path):
         assert client.get("/timeline", headers={"If-None-Match": etag}).status_code == 200
 
 
-def test_database_version_is_cheap_to_compare(engine):
-    with Session(engine) as session:
-        empty = database_version(session.connection())
-        assert empty == database_version(session.connection()) and set(empty.replace(".", "")) == {"0"}
+def test_a_change_in_place_changes_the_etag(client_over_gazetteer, gazetteer_engine, tmp_path):
+    """The gazetteer changing an organization's kind adds no row: the version must change all the same."""
+    first = client_over_gazetteer.get("/organizations")
+    openai = next(o for o in first.json() if o["name"] == "OpenAI")
+    assert openai["kind"] != "regulator"
+    gazetteer = load_gazetteer()
+    changed = next(o for o in gazetteer.organizations if o.name == "OpenAI")
+    changed.kind = OrganizationKind.regulator
+    with session_scope(gazetteer_engine) as session:
+        assert sync_gazetteer(session, gazetteer) == 1
+    again = client_over_gazetteer.get("/organizations", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 200 and again.headers["etag"] != first.headers["etag"]
+    assert next(o for o in again.json() if o["name"] == "OpenAI")["kind"] == "regulator"
+
+
+@pytest.mark.parametrize("change", ["update", "delete", "alias"])
+def test_every_kind_of_change_raises_the_version(gazetteer_engine, change):
+    with Session(gazetteer_engine) as session:
+        before = database_version(session.connection())
+    with session_scope(gazetteer_engine) as session:
+        org = session.exec(select(Organization).where(Organization.name == "OpenAI")).one()
+        if change == "update":
+            org.wikidata_id = "Q0"
+        elif change == "delete":
+            session.delete(session.exec(select(Alias).where(Alias.organization_id == org.id)).first())
+        else:
+            session.add(Alias(text="Открытый ИИ", key="открытыйии", organization_id=org.id))
+    with Session(gazetteer_engine) as session:
+        after = database_version(session.connection())
+        assert after != before and after == database_version(session.connection())  # reading changes nothing
+
+
+def test_a_rolled_back_change_leaves_the_version(gazetteer_engine):
+    with Session(gazetteer_engine) as session:
+        before = database_version(session.connection())
+        session.exec(select(Organization)).first().wikidata_id = "Q0"
+        session.flush()
+        session.rollback()
+        assert database_version(session.connection()) == before
+
+
+def test_the_etag_changes_with_the_software_version(monkeypatch):
+    etag = etag_for("uid.1", "/timeline", "")
+    monkeypatch.setattr("api.caching.__version__", "99.0")
+    assert etag_for("uid.1", "/timeline", "") != etag
+
+
+def test_two_knowledge_bases_never_share_a_version(db_url, empty_db_url):
+    """Each database made by the migrations has a uid of its own (a copy of one is the same knowledge base)."""
+    migrate(empty_db_url)
+    with get_engine(db_url).connect() as one, get_engine(empty_db_url).connect() as two:
+        assert database_version(one) != database_version(two)
+        assert database_version(one).endswith(".0") and database_version(two).endswith(".0")

@@ -12,7 +12,8 @@ from kb.db import SQLITE_CACHE_KIB, alembic_config, downgrade, get_engine, inclu
 
 TABLES = {
     "organization", "ai_model", "person", "alias", "article", "event", "event_organization", "event_model",
-    "event_person", "evidence", "event_search", "audit_entry", "feed", "feed_entry",
+    "event_person", "evidence", "event_search", "audit_entry", "event_json", "stored_format", "database_state",
+    "feed", "feed_entry",
 }
 
 

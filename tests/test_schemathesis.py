@@ -147,7 +147,7 @@ INJECTIONS = [
     "‘ OR ‘1’=‘1",
 ]
 TEXT_PARAMETERS = ("model", "org", "person", "q")
-TIMELINES = ("/timeline", "/timeline.csv", "/timeline.json", "/timeline.ics", "/organizations/1/timeline")
+TIMELINES = ("/timeline", "/timeline.csv", "/timeline.json", "/timeline.jsonl", "/timeline.ics", "/organizations/1/timeline")
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,14 @@
 
 import subprocess
 import sys
+from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from kb.db import get_engine
+from kb.ingest import seed_paths
 from kb.models import Article
 from tests.conftest import REPO, SEED_ARTICLES
 
@@ -76,3 +80,23 @@ def test_python_dash_m_kb_works(tmp_path):
         capture_output=True, text=True, cwd=REPO, check=True,
     )
     assert '"start": "2023-03-03"' in done.stdout
+
+
+def test_a_publication_date_in_the_future_is_refused(cli, db_url, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Заголовок\nOpenAI 13 мая выпустила GPT-4o.\n", encoding="utf-8")
+    result = cli("--db", db_url, "seed", str(article), "--published", "2099-01-01")
+    assert result.exit_code == 2 and "2099-01-01 is in the future" in result.output
+    with pytest.raises(ValueError, match="in the future"):
+        seed_paths(get_engine(db_url), [article], date(2099, 1, 1))
+
+
+def test_a_date_given_to_a_stored_file_is_said_not_to_be_applied(cli, db_url, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Заголовок\nOpenAI 13 мая выпустила GPT-4o.\n", encoding="utf-8")
+    assert cli("--db", db_url, "seed", str(article)).exit_code == 0
+    again = cli("--db", db_url, "seed", str(article), "--published", "2024-05-14")
+    assert again.exit_code == 0 and "0 stored, 1 unchanged" in again.stdout
+    assert f"note: {article}: stored already, published on no date given; the date 2024-05-14 is not applied" in again.stderr
+    same = cli("--db", db_url, "seed", str(article))
+    assert "note:" not in same.stderr  # nothing given, nothing ignored

@@ -9,7 +9,8 @@ from sqlmodel import Session, col, select
 
 import kb.selection
 from kb.db import get_engine, session_scope
-from kb.export import EXPORT_FORMATS, csv_lines, timeline_csv
+from kb.export import EXPORT_FORMATS
+from kb.export_csv import EXCEL, csv_lines, timeline_csv
 from kb.models import (
     AIModel, Article, Event, EventKind, EventModel, EventOrganization, EventPerson, Evidence, Organization, Person, Role,
 )
@@ -95,9 +96,13 @@ def test_pages_read_in_batches_give_every_event_once_in_order(seeded_url, filter
 @pytest.mark.parametrize("filters", FILTERS, ids=["all", "model", "orgs-from", "search"])
 def test_the_timeline_csv_is_the_csv_of_those_events(seeded_url, filters):
     with Session(get_engine(seeded_url)) as session:
-        expected = "".join(csv_lines(_by_events_public(session, filters)))
+        events = _by_events_public(session, filters)
+        expected = "".join(csv_lines(events))
         assert "".join(timeline_csv(session, filters)) == expected
         assert "".join(EXPORT_FORMATS["csv"].write_timeline(session, filters)) == expected
+        assert "".join(timeline_csv(session, filters, EXCEL)) == "".join(csv_lines(events, EXCEL))
+        first = "".join(csv_lines(events[:3]))
+        assert "".join(timeline_csv(session, filters, limit=3)) == first
 
 
 def test_awkward_lists_read_the_same_both_ways(awkward_engine):
@@ -108,12 +113,16 @@ def test_awkward_lists_read_the_same_both_ways(awkward_engine):
         assert leak.confidence == 0.7200000000000001 and leak.date.year_inferred
         assert [(o.name, o.role) for o in leak.organizations] == [("Meta", Role.developer), ("4chan", Role.platform), ("Meta", Role.subject)]
         assert [m.name for m in leak.models] == ["LLaMA", "LLaMA-7B"] and [p.name for p in leak.people] == ["Янн Лекун"]
-        assert len(leak.sources) == 4 and {s.url for s in leak.sources} == {"leak.txt", None, "https://example.org/a?b=1"}
+        assert len(leak.sources) == 4 and {s.url for s in leak.sources} == {None, "https://example.org/a?b=1"}
+        assert {s.file_name for s in leak.sources} == {"leak.txt", None}
         text = "".join(timeline_csv(session, TimelineFilter()))
         assert text == "".join(csv_lines(events))
         row = text.splitlines()[1]
-        assert row.startswith(f"{leak.id},2023-03-03,2023-03-03,day,leak,\"'=HYPERLINK(\"\"x\"\") LLaMA\",Meta;4chan,LLaMA;LLaMA-7B,")
-        assert text.splitlines()[-1].endswith(",,other,Событие,,,")  # unknown date last, nothing linked
+        assert row.startswith(
+            f'{leak.id},2023-03-03,2023-03-03,day,3 марта,true,leak,"\'=HYPERLINK(""x"") LLaMA",0.7200000000000001,'
+            "Meta;4chan,LLaMA;LLaMA-7B,Янн Лекун,xxxxxxxxxx,https://example.org/a?b=1,leak.txt"
+        )
+        assert text.splitlines()[-1].endswith(",,,,false,other,Событие,0.5,,,,,,")  # unknown date last, nothing linked
 
 
 def _canonical(value) -> str:

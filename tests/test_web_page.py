@@ -3,7 +3,7 @@ and the real thing in Debian's headless Chromium driven by Selenium (load, filte
 follow an event to its source, screenshots at phone and desktop widths).
 
 Without Chromium the browser tests are skipped, with the reason; where ``CI`` or
-``KB_REQUIRE_BROWSER`` is set they fail instead, since CI installs it (``.ci/install-browser``).
+``KB_REQUIRE_BROWSER`` is set they fail instead, since CI installs it (``.ci/install-tools``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from kb.dates import Modifier, Precision
 from kb.db import get_engine
 from kb.ingest import seed_paths
 from kb.models import EventKind
-from kb.pages import MONTHS_GENITIVE, TextSegment, date_label, marked_segments, timeline_years
+from kb.date_labels import MONTHS_GENITIVE, date_label
+from kb.pages import TextSegment, marked_segments, timeline_years
 from kb.public import DatePublic
 from kb.queries import TimelineFilter
 
@@ -262,8 +263,8 @@ def _flag(name: str) -> bool:
 
 def _no_browser(reason: str):
     if _flag("CI") or _flag("KB_REQUIRE_BROWSER"):
-        pytest.fail(f"{reason}, and CI (or KB_REQUIRE_BROWSER) requires the browser test: run .ci/install-browser")
-    pytest.skip(f"{reason}; install it with .ci/install-browser (Debian: apt-get install chromium chromium-driver)")
+        pytest.fail(f"{reason}, and CI (or KB_REQUIRE_BROWSER) requires the browser test: run .ci/install-tools")
+    pytest.skip(f"{reason}; install it with .ci/install-tools (Debian: apt-get install chromium chromium-driver)")
 
 
 @pytest.fixture(scope="module")

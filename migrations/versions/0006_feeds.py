@@ -7,7 +7,7 @@ did not). Two new tables that refer to ``article`` and nothing else refers to: t
 stands on its own whatever precedes it.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02 13:53:46.292904
 """
 from typing import Sequence, Union
@@ -18,7 +18,7 @@ import sqlmodel
 
 
 revision: str = '0006'
-down_revision: Union[str, None] = '0004'
+down_revision: Union[str, None] = '0005'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
