@@ -35,6 +35,8 @@ class Lexicon:
     recall: frozenset[str]
     technology: frozenset[str]
     presentation: frozenset[str]
+    statements: frozenset[str]
+    demand: frozenset[str]
     availability: frozenset[str]
     available_now: frozenset[str]
     total: frozenset[str]
@@ -127,7 +129,7 @@ def load_lexicon() -> Lexicon:
         words=words,
         phrases=phrases,
         receiver_first=frozenset(receiver_first),
-        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan", "third_party", "circumstance", "total", "recall", "technology", "presentation", "availability", "available_now")},
+        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan", "third_party", "circumstance", "total", "recall", "technology", "presentation", "availability", "available_now", "statements", "demand")},
         departure=frozenset(" ".join(alias_key(w) for w in p.split()) for p in data["personnel"].get("departure", [])),
         investors_only=frozenset(" ".join(alias_key(w) for w in p.split()) for p in data["investment"].get("investors_only", [])),
     )

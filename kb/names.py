@@ -18,9 +18,9 @@ from functools import lru_cache
 
 import pymorphy3
 
-# A word: letters/digits, possibly joined by '-', '.' or '+' inside ("GPT-3.5", "o1-preview",
-# "24.02.2023"). Marks such as '✴' and quotes are not part of words.
-_WORD = re.compile(r"\w+(?:[-.+]\w+)*")
+# A word: letters/digits, possibly joined by '-', '.', '+' or ':' inside ("GPT-3.5", "o1-preview",
+# "24.02.2023", "Run:ai"). Marks such as '✴' and quotes are not part of words.
+_WORD = re.compile(r"\w+(?:[-.+:]\w+)*")
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
 

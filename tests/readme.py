@@ -10,7 +10,9 @@ A block is left alone when an HTML comment right above it says why (``<!-- not c
 benchmark output, run by hand -->``). Commands run in bash, in a folder laid out like a
 checkout (``seeds/`` and ``tests/`` of this repository, ``../shared/seeds/`` beside it), on a
 database of their own (``KB_DATABASE_URL``). ``kb serve ... &`` starts the server on a free
-port, which the commands after it reach as ``127.0.0.1:8000`` or ``localhost:8000``.
+port, which the commands after it reach as ``127.0.0.1:8000`` or ``localhost:8000``; any other
+command ending in ``&`` runs in the background until the tour ends, and shows the lines it
+prints on starting.
 """
 
 from __future__ import annotations
@@ -128,6 +130,7 @@ class Tour:
         self.env = {**os.environ, "PATH": path, "KB_DATABASE_URL": database_url, "COLUMNS": _WIDTH, "NO_COLOR": "1",
                     "TERM": "dumb", "PYTHONUNBUFFERED": "1"}
         self.server: subprocess.Popen | None = None
+        self.background: list[subprocess.Popen] = []  # other commands started with «&»
         self.port = DOCUMENTED_PORT
 
     def run(self, command: str) -> list[str]:
@@ -136,6 +139,8 @@ class Tour:
         if served:
             self._serve(served["env"], served["args"])
             return []
+        if command.rstrip().endswith("&"):
+            return self._start(command.rstrip()[:-1])
         command = re.sub(rf"\b(127\.0\.0\.1|localhost):{DOCUMENTED_PORT}\b", rf"\1:{self.port}", command)
         done = subprocess.run(["bash", "-c", command], cwd=self.checkout, env=self.env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, timeout=600)
@@ -159,7 +164,23 @@ class Tour:
                     raise RuntimeError(f"kb serve{args} did not start on port {self.port}") from None
                 time.sleep(0.2)
 
+    def _start(self, command: str) -> list[str]:
+        """Start a command in the background, as «&» does; the lines it prints on starting."""
+        log = self.checkout / f".background-{len(self.background)}.log"
+        with log.open("w") as output:
+            self.background.append(subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=self.checkout, env=self.env,
+                                                    stdout=output, stderr=subprocess.STDOUT))
+        deadline = time.monotonic() + 30
+        while not log.read_text() and self.background[-1].poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.2)  # the rest of its first lines
+        return log.read_text().splitlines()
+
     def stop(self) -> None:
+        for process in self.background:
+            process.terminate()
+            process.wait(timeout=30)
+        self.background = []
         if self.server is not None:
             self.server.terminate()
             self.server.wait(timeout=30)

@@ -21,6 +21,7 @@ def _section(title: str) -> str:
     return TEXT[start:following if following != -1 else None]
 
 
+@pytest.mark.sqlite_only(reason="the tour is the README's commands on the embedded database they name; the suite covers PostgreSQL")
 def test_the_tour_prints_what_the_readme_shows(databases, tmp_path):
     if not SHARED_SEEDS.is_dir():
         pytest.skip(f"{SHARED_SEEDS} is absent: the tour seeds the founding article from ../shared/seeds")

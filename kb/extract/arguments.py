@@ -57,6 +57,16 @@ def _names_no_person(sentence: Sentence, slot: int, people: set[int]) -> bool:
     return not (subtree(sentence, slot) & people)
 
 
+def puts_out_a_statement(sentence: Sentence, trigger_index: int, statements: frozenset[str]) -> bool:
+    """«выпустил предупреждение», «опубликовала заявление»: what is put out is a statement, not a product."""
+    return any(sentence.tokens[i].lemma in statements for i in arguments(sentence, trigger_index, OBJECT_RELATIONS))
+
+
+def is_demanded(sentence: Sentence, trigger_index: int, demand: frozenset[str]) -> bool:
+    """«требуют запретить», «призвали ввести штраф»: an event someone asks for has not happened."""
+    return any(sentence.tokens[i].lemma in demand for i in sentence.ancestors(trigger_index)[:2])
+
+
 def describes_a_thing(sentence: Sentence, trigger_index: int, entities: list[EntityMention]) -> bool:
     """Whether the trigger is a participle that only describes a common noun («на купленных книгах»,
     «выпущенных ранее смартфонах»): no event is told, a thing is qualified."""

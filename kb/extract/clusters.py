@@ -31,6 +31,8 @@ PRECEDING_SENTENCES = 1
 LEAD_SENTENCES = 4
 # How many sentences back a partnership told without its parties looks for them.
 LOOK_BACK_FOR_PARTIES = 2
+# How far apart an article may date one model's release and still mean one release.
+SAME_RELEASE_WITHIN = timedelta(days=7)
 # Deals a story names again by their noun («раунд», «сделка», «иск»), and how soon after.
 RETOLD_KINDS = frozenset({EventKind.investment, EventKind.acquisition, EventKind.lawsuit})
 RETOLD_WITHIN = 2
@@ -89,6 +91,7 @@ def cluster_mentions(sentences: list[Sentence], matcher: EntityMatcher, lexicon:
     _fold_announcements_into_releases(clusters, matcher)
     _date_promises_by_release(clusters, matcher)
     _fold_headline_into_body(clusters)
+    _fold_one_release_told_twice(clusters, matcher)
     _presented_but_not_yet_available(clusters, sentences, matcher, lexicon)
     for cluster in clusters:
         cluster.mentions.sort(key=lambda m: m.sentence.index)
@@ -296,6 +299,29 @@ def _date_promises_by_release(clusters: list[Cluster], matcher: EntityMatcher) -
         if release is not None:
             promise.date, promise.date_sentence = release.date, release.date_sentence
             promise.date_source = DateSource.story
+
+
+def _fold_one_release_told_twice(clusters: list[Cluster], matcher: EntityMatcher) -> None:
+    # «Саму модель компания выложила ещё в пятницу, 8 декабря … в понедельник официально
+    # представила»: one model's release told on two days of one week is one release, on the first.
+    releases = sorted((c for c in clusters if c.kind is EventKind.release and c.date is not None and c.date.start), key=lambda c: c.date.start)
+    for later in releases:
+        models = {_family_key(ref, matcher) for ref in later.participants(matcher) if ref.is_model}
+        first = next(
+            (
+                c
+                for c in releases
+                if c is not later
+                and c in clusters
+                and c.date.start <= later.date.start <= c.date.start + SAME_RELEASE_WITHIN
+                and models
+                and models == {_family_key(ref, matcher) for ref in c.participants(matcher) if ref.is_model}
+            ),
+            None,
+        )
+        if first is not None and later in clusters:
+            first.mentions.extend(later.mentions)
+            clusters.remove(later)
 
 
 def _presented_but_not_yet_available(

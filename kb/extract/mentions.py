@@ -15,7 +15,7 @@ from datetime import date
 
 from kb.dates import Anchor, ResolvedDate, find_dates, interval_for_value, named_weekday
 from kb.lexicon import Lexicon, Trigger
-from kb.extract.arguments import describes_a_thing, person_cannot_move
+from kb.extract.arguments import describes_a_thing, is_demanded, person_cannot_move, puts_out_a_statement
 from kb.extract.clauses import clause_of, clause_scopes, coordinate_clauses, in_foreign_segment
 from kb.extract.document import Document, Sentence, Word
 from kb.extract.kinds import MODEL_NOUNS, is_hosting_place, second_look
@@ -25,7 +25,7 @@ from kb.models import EventKind, OrganizationKind
 from kb.names import Token, tokenize
 
 # Prepositions before a person who accompanies a personnel change rather than makes it.
-COMPANION_PREPOSITIONS = frozenset({"с", "за", "вместе", "вслед", "для", "от", "у", "к"})
+COMPANION_PREPOSITIONS = frozenset({"с", "за", "вместе", "вслед", "для", "от", "у", "к", "при"})
 # Kinds of event that happen to a model.
 MODEL_EVENTS = frozenset({EventKind.release, EventKind.leak})
 # Relative days that, in direct speech, count from the day the words were said.
@@ -228,24 +228,29 @@ def find_mentions(
     if not kept:
         return []
     if len({k.kind for k in kept}) == 1 and kept[0].kind is not EventKind.personnel:
-        kept = kept[:1]  # several words for one event («выпустила … релиз»)
+        # Several words for one event («инвестиция: Microsoft вложила …»): the verb carries its arguments.
+        kept = [next((k for k in kept if sentence.tokens[k.token_index].is_verb), kept[0])]
     last = len(sentence.tokens) - 1
     scopes = {kept[0]: (0, last)} if len(kept) == 1 else clause_scopes(clauses, kept)
     mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in kept]
     mentions = [m for m in mentions if not any(t.lemma in lexicon.plan for t in sentence.tokens[m.first : m.last + 1])]
     mentions = [m for m in mentions if not _is_circumstance(m, lexicon) and not _is_running_total(m, lexicon)]
-    mentions = [m for m in mentions if not _told_otherwise(m)]
+    mentions = [m for m in mentions if not _told_otherwise(m, lexicon)]
+    mentions = [_with_model_from_context(m, previous, matcher) for m in mentions]
     mentions = [second_look(m, clauses[clause_of(clauses, m.trigger.token_index)], lexicon, matcher) for m in mentions]
     mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
-    mentions = [_with_model_from_context(m, previous, matcher) for m in mentions]
     mentions = [_with_lead_actors(m, lead_actors, matcher) for m in mentions]
     return [m for m in mentions if _has_principal(m, matcher)]
 
 
-def _told_otherwise(mention: Mention) -> bool:
-    """Whether the tree says the trigger tells no such event (``kb.extract.arguments``)."""
+def _told_otherwise(mention: Mention, lexicon: Lexicon) -> bool:
+    """Whether the tree says the trigger tells no such event (``kb.extract.arguments``): it
+    describes a thing, puts out a statement («выпустил предупреждение»), is demanded («требуют
+    запретить»), or moves no person."""
     sentence, index = mention.sentence, mention.trigger.token_index
     if describes_a_thing(sentence, index, sentence.entities):
+        return True
+    if puts_out_a_statement(sentence, index, lexicon.statements) or is_demanded(sentence, index, lexicon.demand):
         return True
     return mention.kind is EventKind.personnel and person_cannot_move(sentence, index, mention.trigger.lemma, sentence.entities)
 

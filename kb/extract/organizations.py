@@ -8,7 +8,8 @@ names them.
   директоров», «СМИ»). Cyrillic names are put in the nominative (``kb.extract.inflection``).
 - a name in quotation marks after a company or product noun: «компания «Консорциум.Первый»»,
   «нейросеть «Шедеврум»»;
-- a Latin-script name after a product noun: «инструмент Claude Code», «модель Kandinsky Video».
+- a Latin-script name after a product noun or a company noun: «инструмент Claude Code»,
+  «модель Kandinsky Video», «стартап Run:ai».
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def learn_organizations(doc: Document) -> None:
     for match in _QUOTED.finditer(doc.text):
         _learn_quoted(doc, match.start(1), match.end(1))
     for sentence in doc.body:
-        _learn_introduced_products(doc, sentence)
+        _learn_introduced_names(doc, sentence)
 
 
 def _name_spans(doc: Document) -> list[tuple[int, int]]:
@@ -120,18 +121,28 @@ def _learn_quoted(doc: Document, start: int, end: int) -> None:
         doc.matcher.learn(ORGANIZATION, text, [text], org_kind=_kind_by_noun(before))
 
 
-def _learn_introduced_products(doc: Document, sentence: Sentence) -> None:
+def _learn_introduced_names(doc: Document, sentence: Sentence) -> None:
+    """«инструмент Claude Code» is a product, «стартап Run:ai» a company."""
     tokens = sentence.tokens
     for i, word in enumerate(tokens[:-1]):
-        if word.lemma not in PRODUCT_NOUNS or sentence.gaps[i + 1].strip():
+        if (word.lemma not in PRODUCT_NOUNS and word.lemma not in COMPANY_NOUNS) or sentence.gaps[i + 1].strip():
             continue
         run = _latin_run(sentence, i + 1)
+        if word.lemma in COMPANY_NOUNS:
+            # «стартап Mistral AI 27 сентября»: a company's name has no number in it.
+            run = run[: next((k for k, j in enumerate(run) if tokens[j].text[0].isdigit()), len(run))]
         if not run:
             continue
         text = doc.text[tokens[run[0]].start : tokens[run[-1]].end]
-        if not _known(doc.matcher, text) and text[:1].isupper():
-            family = _known_stem(doc.matcher, sentence, run)
-            doc.matcher.learn(MODEL, text, [text], family_id=family)
+        # A product may extend a known name («Claude Code»); a company named after a known one
+        # («Mistral AI» then more words) is that one.
+        stems = run if word.lemma in COMPANY_NOUNS else run[-1:]
+        if any(_known(doc.matcher, doc.text[tokens[run[0]].start : tokens[j].end]) for j in stems) or not text[:1].isupper():
+            continue
+        if word.lemma in PRODUCT_NOUNS:
+            doc.matcher.learn(MODEL, text, [text], family_id=_known_stem(doc.matcher, sentence, run))
+        else:
+            doc.matcher.learn(ORGANIZATION, text, [text], org_kind=_kind_by_noun(word.lemma))
 
 
 def _latin_run(sentence: Sentence, first: int) -> list[int]:

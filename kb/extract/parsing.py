@@ -21,7 +21,7 @@ from razdel import sentenize
 from kb.extract.document import Document, NamedSpan, Sentence, Word
 from kb.names import alias_key, lemma, morph_analyzer
 
-_TOKEN = re.compile(r"\w+(?:[-.+]\w+)*|[^\w\s]")
+_TOKEN = re.compile(r"\w+(?:[-.+:]\w+)*|[^\w\s]")
 _YEAR_ABBREVIATION = re.compile(r"\b\d{4}\s?гг?\.\s+(?=[A-ZА-ЯЁ«])")
 _VERB_TAGS = frozenset({"VERB", "PRTS"})
 

@@ -29,6 +29,7 @@ from kb.extract.people import learn_people
 from kb.lexicon import Lexicon, load_lexicon
 from kb.models import DateSource, EventKind, OrganizationKind, Role
 from kb.names import tokenize
+from kb.extract.roles import attachment, syntactic_role
 from kb.extract.titles import event_title
 
 # Confidence of an event by how it is reported.
@@ -37,6 +38,10 @@ UNDATED = 0.6  # only the headline reports it; dated by the publication
 DATED_BY_STORY = 0.9  # the date comes from a neighbouring sentence
 DATED_BY_PUBLICATION = 0.8  # told without a date: it happened when the article came out
 BACKGROUND = 0.3  # recalled in passing: the article is no source that it happened
+# Prepositions before the place a product goes to, after its release verb.
+PLACE_PREPOSITIONS = frozenset({"в", "на", "через"})
+# Words that stand for an entity named elsewhere («стартап», «компания», «она»).
+STAND_IN_WORDS = frozenset({"стартап", "компания", "корпорация", "разработчик", "он", "она", "они", "его", "ее", "их"})
 # How long before an undated article's latest event its other events may be news still.
 UNDATED_BACKGROUND_AGE = timedelta(days=365)
 
@@ -207,10 +212,16 @@ def _role(mention: Mention, entity: EntityMention, matcher: EntityMatcher, lexic
         return Role.platform
     if org_kind is OrganizationKind.regulator:
         return Role.regulator
+    if kind is EventKind.investment and trigger.lemma in lexicon.investors_only:
+        return Role.investor
+    # A borrowed entity («стартап» for the lead's company) stands where its stand-in word does.
+    entity = entity if entity not in mention.borrowed else _stand_in(mention, entity)
+    slot = attachment(mention.sentence, trigger.token_index, entity)
+    role = syntactic_role(kind, trigger.receiver_first, slot) if slot is not None else None
+    if role is not None:
+        return role
     after_trigger = (entity.first_token > trigger.token_index) != trigger.receiver_first
     if kind is EventKind.investment:
-        if trigger.lemma in lexicon.investors_only:
-            return Role.investor
         return Role.target if after_trigger else Role.investor
     if kind in (EventKind.acquisition, EventKind.lawsuit):
         return Role.target if after_trigger else Role.subject
@@ -218,7 +229,21 @@ def _role(mention: Mention, entity: EntityMention, matcher: EntityMatcher, lexic
         return Role.target
     if kind is EventKind.partnership:
         return Role.partner
+    # «станет доступна клиентам в Azure», «через Amazon Bedrock»: where the product goes.
+    before = mention.sentence.tokens[entity.first_token - 1].lemma if entity.first_token > 0 else ""
+    if after_trigger and before in PLACE_PREPOSITIONS:
+        return Role.platform
     return Role.subject
+
+
+def _stand_in(mention: Mention, entity: EntityMention) -> EntityMention:
+    """The word of the mention's sentence a borrowed entity stands for: a company noun or a pronoun."""
+    tokens = mention.sentence.tokens
+    word = next(
+        (i for i in range(mention.first, mention.last + 1) if tokens[i].lemma in STAND_IN_WORDS or tokens[i].key in STAND_IN_WORDS),
+        mention.trigger.token_index,
+    )
+    return EntityMention(entity.entity, word, word, tokens[word].start, tokens[word].end)
 
 
 def _reporters(sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon) -> list[int]:
