@@ -78,6 +78,8 @@ def read_page_text(content: str) -> PageText:
     else:
         title = header[headline_index]
     published = _header_date(header, headline_index) or _wire_date(body[0] if body else "", "\n".join(body))
+    if published is not None and published > date.today():
+        published = None  # a misread: a page is not published after the day it is read
     return PageText(title, "\n".join(body), published)
 
 
@@ -166,7 +168,8 @@ def _wire_date(first_line: str, story: str) -> date | None:
 
 def _year_for_day(value: str, story: str) -> date | None:
     """A wire's «2 сен» (``XXXX-09-02``) in the first year in which it is not before the story's latest full date."""
-    told = [d.end for d in find_dates(story, None) if d.end is not None and not d.year_inferred]
+    # What the story tells happened by now: a deadline («до 2030 года») is no news of the past.
+    told = [d.end for d in find_dates(story, None) if d.end is not None and not d.year_inferred and d.end <= date.today()]
     if not told:
         return None
     latest = max(told)

@@ -270,7 +270,8 @@ def _fold_unowned_releases_into_leaks(clusters: list[Cluster], matcher: EntityMa
         )
         if leak is not None:
             leak.mentions.extend(replace(m, trigger=replace(m.trigger, kind=EventKind.leak)) for m in release.mentions)
-            if leak.date is None and release.date is not None:
+            # The day the model was put out is the leak's, rather than the day its maker spoke of it.
+            if release.date is not None and (leak.date is None or release.date_source is DateSource.text):
                 leak.date, leak.date_sentence, leak.date_source = release.date, release.date_sentence, release.date_source
             clusters.remove(release)
 
@@ -451,8 +452,10 @@ def _follows_on_tokens(tokens: list) -> bool:
 
 
 def _same_day(tokens: list) -> bool:
-    """«в тот же день», «в этот же день»."""
+    """«в тот же день», «в этот же день», «тогда же»."""
     lemmas = [t.lemma for t in tokens]
+    if any(a == "тогда" and b == "же" for a, b in zip(lemmas, lemmas[1:])):
+        return True
     return any(a in ("тот", "этот") and b == "же" and c == "день" for a, b, c in zip(lemmas, lemmas[1:], lemmas[2:]))
 
 

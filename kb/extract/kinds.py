@@ -28,7 +28,7 @@ def second_look(mention: Mention, clause: tuple[int, int], lexicon: Lexicon, mat
     """``mention`` with the kind its sentence gives it; ``clause`` is its trigger's clause [first, last]."""
     mention = _as_leak_if_third_party(mention, lexicon, matcher)
     mention = _as_regulation_if_by_regulator(mention, matcher)
-    return _as_announcement_if_paper(_as_announcement_if_future(mention), clause)
+    return _as_announcement_if_paper(_as_announcement_if_future(mention, lexicon), clause)
 
 
 def is_hosting_place(tokens: list[Token], entity: EntityMention) -> bool:
@@ -47,13 +47,15 @@ def _as_regulation_if_by_regulator(mention: Mention, matcher: EntityMatcher) -> 
     return mention
 
 
-def _as_announcement_if_future(mention: Mention) -> Mention:
-    """«Haiku станет доступна позже», «модель выйдет осенью»: a release still to come is announced."""
+def _as_announcement_if_future(mention: Mention, lexicon: Lexicon) -> Mention:
+    """«Haiku станет доступна позже», «модель выйдет осенью», «обещает выпустить в начале 2024
+    года»: a release still to come, or promised, is announced."""
     if mention.kind is not EventKind.release:
         return mention
     tokens = mention.sentence.tokens
     verb = mention.trigger.token_index
-    if not any(is_future_tense(t.text) for t in tokens[max(mention.first, verb - 1) : verb + 1]):
+    promised = any(tokens[i].lemma in lexicon.promise for i in mention.sentence.ancestors(verb)[:2])
+    if not promised and not any(is_future_tense(t.text) for t in tokens[max(mention.first, verb - 1) : verb + 1]):
         return mention
     return replace(mention, trigger=replace(mention.trigger, kind=EventKind.announcement), still_to_come=True)
 
@@ -81,11 +83,12 @@ def _as_leak_if_third_party(mention: Mention, lexicon: Lexicon, matcher: EntityM
     near = range(mention.first, min(mention.last, trigger + THIRD_PARTY_AFTER) + 1)
     below = [i for i in range(len(tokens)) if tokens[i].head == trigger and mention.first <= i <= mention.last]
     doer = [*near, *below]
+    segment = next(((a, b) for a, b in mention.sentence.subordinate if a <= trigger <= b), (mention.first, mention.last))
     acting = [
         m
         for m in mention.entities(matcher)
         if m.entity.is_organization
-        and m.first_token < mention.trigger.token_index
+        and segment[0] <= m.first_token < mention.trigger.token_index
         and not is_hosting_place(tokens, m)
         # «пользователь 4chan опубликовал»: a site names where the third party is, not who acts.
         and matcher.org_kinds.get(m.entity.id) is not OrganizationKind.platform

@@ -315,6 +315,8 @@ def _has_principal(mention: Mention, matcher: EntityMatcher) -> bool:
         return any(ref.is_person for ref in refs)
     if mention.still_to_come:  # «откроет доступ к своим моделям»: a plan, unless a model is named
         return any(ref.is_model for ref in refs)
+    if mention.kind is EventKind.leak and any(is_principal(ref, matcher) for ref in refs):
+        return True  # «утекли исходные коды сервисов «Яндекса»»: a leak of a company's code or data
     if mention.kind in MODEL_EVENTS:
         # «Саму модель компания выложила 8 декабря»: a model, if unnamed, then by its noun.
         scope = mention.sentence.tokens[mention.first : mention.last + 1]

@@ -90,7 +90,11 @@ def _reporting_clauses(sentence: Sentence, clause: int) -> set[int]:
     found: set[int] = set()
     while True:
         word = sentence.tokens[clause]
-        if word.head < 0 or word.rel not in ("ccomp", "parataxis"):
+        if word.head < 0 or word.rel not in ("ccomp", "parataxis", "acl", "acl:relcl"):
+            return found
+        # «О том, что xAI выложит Grok, Маск написал 11 марта»: the clause explains «том», which the verb governs.
+        demonstrative = sentence.tokens[word.head].lemma in ("тот", "то")
+        if word.rel.startswith("acl") and not demonstrative:
             return found
         parent = sentence.clause_head(word.head)
         if parent in found or parent == clause or sentence.tokens[parent].lemma not in REPORTING_VERBS:
