@@ -54,7 +54,8 @@ def _as_announcement_if_future(mention: Mention, lexicon: Lexicon) -> Mention:
         return mention
     tokens = mention.sentence.tokens
     verb = mention.trigger.token_index
-    promised = any(tokens[i].lemma in lexicon.promise for i in mention.sentence.ancestors(verb)[:2])
+    # «обещает выпустить»: the release is the complement of a promise (not a verb conjoined to one).
+    promised = tokens[verb].rel in ("xcomp", "ccomp") and tokens[verb].head >= 0 and tokens[tokens[verb].head].lemma in lexicon.promise
     if not promised and not any(is_future_tense(t.text) for t in tokens[max(mention.first, verb - 1) : verb + 1]):
         return mention
     return replace(mention, trigger=replace(mention.trigger, kind=EventKind.announcement), still_to_come=True)
