@@ -38,6 +38,8 @@ class Lexicon:
     statements: frozenset[str]
     demand: frozenset[str]
     promise: frozenset[str]
+    limited_access: frozenset[str]
+    court_verbs: frozenset[str]
     availability: frozenset[str]
     available_now: frozenset[str]
     total: frozenset[str]
@@ -130,7 +132,8 @@ def load_lexicon() -> Lexicon:
         words=words,
         phrases=phrases,
         receiver_first=frozenset(receiver_first),
-        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan", "third_party", "circumstance", "total", "recall", "technology", "presentation", "availability", "available_now", "statements", "demand", "promise")},
+        **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan", "third_party", "circumstance", "total", "recall", "technology", "presentation", "availability", "available_now", "statements", "demand", "promise", "limited_access")},
         departure=frozenset(" ".join(alias_key(w) for w in p.split()) for p in data["personnel"].get("departure", [])),
+        court_verbs=frozenset(alias_key(w) for w in data["lawsuit"].get("court_verbs", [])),
         investors_only=frozenset(" ".join(alias_key(w) for w in p.split()) for p in data["investment"].get("investors_only", [])),
     )

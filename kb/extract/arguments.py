@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from kb.extract.document import Sentence
 from kb.extract.matcher import EntityMention
+from kb.names import lemma
 
 # Personnel verbs whose object is the person who moves; for the others it is the subject.
 PERSON_AS_OBJECT = frozenset({"уволить", "назначить", "нанять", "отстранить", "переманить", "пригласить", "увольнять", "назначать"})
@@ -22,6 +23,7 @@ PERSON_NOUNS = frozenset({
     "предшественник", "преемник", "экс", "бывший", "который", "кто", "человек", "эксперт", "автор",
 })
 SUBJECT_RELATIONS = frozenset({"nsubj", "nsubj:pass"})
+COURT_NOUNS = frozenset({"суд", "судья", "трибунал", "коллегия"})
 OBJECT_RELATIONS = frozenset({"obj", "nsubj:pass"})
 
 
@@ -65,6 +67,15 @@ def puts_out_a_statement(sentence: Sentence, trigger_index: int, statements: fro
 def is_demanded(sentence: Sentence, trigger_index: int, demand: frozenset[str]) -> bool:
     """«требуют запретить», «призвали ввести штраф»: an event someone asks for has not happened."""
     return any(sentence.tokens[i].lemma in demand for i in sentence.ancestors(trigger_index)[:2])
+
+
+def said_by_a_court(sentence: Sentence, trigger_index: int) -> bool:
+    """«Пекинский интернет-суд признал», «судья отклонил»: the subject is a court or a judge."""
+    return any(
+        lemma(sentence.tokens[i].text.rsplit("-", 1)[-1]) in COURT_NOUNS
+        for subject in arguments(sentence, trigger_index, SUBJECT_RELATIONS)
+        for i in subtree(sentence, subject)
+    )
 
 
 def describes_a_thing(sentence: Sentence, trigger_index: int, entities: list[EntityMention]) -> bool:

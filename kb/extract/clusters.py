@@ -352,7 +352,11 @@ def _presented_but_not_yet_available(
 
 
 def _promises_availability(sentence: Sentence, lexicon: Lexicon) -> bool:
-    return any(w.lemma in lexicon.availability and w.feats.get("Tense") == "Fut" for w in sentence.tokens)
+    """«функции появятся осенью», «доступ по приглашениям»: not available to all yet."""
+    return any(
+        (w.lemma in lexicon.availability and w.feats.get("Tense") == "Fut") or w.lemma in lexicon.limited_access
+        for w in sentence.tokens
+    )
 
 
 def _says_available(sentence: Sentence, lexicon: Lexicon) -> bool:

@@ -15,7 +15,7 @@ from datetime import date
 
 from kb.dates import Anchor, ResolvedDate, find_dates, interval_for_value, named_weekday
 from kb.lexicon import Lexicon, Trigger
-from kb.extract.arguments import describes_a_thing, is_demanded, person_cannot_move, puts_out_a_statement
+from kb.extract.arguments import describes_a_thing, is_demanded, person_cannot_move, puts_out_a_statement, said_by_a_court
 from kb.extract.clauses import clause_of, clause_scopes, coordinate_clauses, in_foreign_segment
 from kb.extract.document import Document, Sentence, Word
 from kb.extract.kinds import MODEL_NOUNS, is_hosting_place, second_look
@@ -251,6 +251,8 @@ def _told_otherwise(mention: Mention, lexicon: Lexicon) -> bool:
     if describes_a_thing(sentence, index, sentence.entities):
         return True
     if puts_out_a_statement(sentence, index, lexicon.statements) or is_demanded(sentence, index, lexicon.demand):
+        return True
+    if mention.trigger.lemma in lexicon.court_verbs and not said_by_a_court(sentence, index):
         return True
     return mention.kind is EventKind.personnel and person_cannot_move(sentence, index, mention.trigger.lemma, sentence.entities)
 

@@ -44,6 +44,9 @@ _NOT_INSTITUTIONS = frozenset({"совет директоров", "совет д
 _LATIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9&:.'’\- ]*$")
 _QUOTED = re.compile(r"«([^«»]{2,40})»")
 MAX_NAME_WORDS = 5
+MONTHS = frozenset({
+    "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь",
+})
 
 
 def learn_organizations(doc: Document) -> None:
@@ -146,10 +149,14 @@ def _learn_introduced_names(doc: Document, sentence: Sentence) -> None:
 
 
 def _latin_run(sentence: Sentence, first: int) -> list[int]:
-    """Latin-script words from ``first`` on, written together or with spaces and hyphens."""
+    """Latin-script words from ``first`` on, written together or with spaces and hyphens; a number
+    that a month follows is a date, not part of the name («чат-бот Ernie Bot 16 марта»)."""
+    tokens = sentence.tokens
     run: list[int] = []
-    for i in range(first, min(len(sentence.tokens), first + MAX_NAME_WORDS)):
-        if not _LATIN_NAME.match(sentence.tokens[i].text) or (run and sentence.gaps[i] not in (" ", "-", "\u00a0")):
+    for i in range(first, min(len(tokens), first + MAX_NAME_WORDS)):
+        if not _LATIN_NAME.match(tokens[i].text) or (run and sentence.gaps[i] not in (" ", "-", "\u00a0")):
+            break
+        if tokens[i].text.isdigit() and i + 1 < len(tokens) and tokens[i + 1].lemma in MONTHS:
             break
         run.append(i)
     return run
