@@ -49,6 +49,10 @@ _OTHER_STORIES = re.compile(
     re.IGNORECASE,
 )
 _BYLINE = re.compile(r"^(?:автор|текст|фото|редактор|источник)\s*:", re.IGNORECASE)
+# A preposition that makes the date after it a deadline or a term («до 1 июля 2024 года»).
+_DEADLINE = re.compile(r"(?:^|\s)(?:до|к|по|на период до)\s*$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class PageText:
     title: str
@@ -169,7 +173,11 @@ def _wire_date(first_line: str, story: str) -> date | None:
 def _year_for_day(value: str, story: str) -> date | None:
     """A wire's «2 сен» (``XXXX-09-02``) in the first year in which it is not before the story's latest full date."""
     # What the story tells happened by now: a deadline («до 2030 года») is no news of the past.
-    told = [d.end for d in find_dates(story, None) if d.end is not None and not d.year_inferred and d.end <= date.today()]
+    told = [
+        d.end
+        for d in find_dates(story, None)
+        if d.end is not None and not d.year_inferred and d.end <= date.today() and not _DEADLINE.search(story[: d.span[0]])
+    ]
     if not told:
         return None
     latest = max(told)

@@ -145,7 +145,7 @@ def _years_from_the_article(dates: list[ResolvedDate]) -> list[ResolvedDate]:
     before its latest full date: news is told after the background it recalls
     («в декабре 2024 года стартап привлёк … 28 марта xAI купила X» is 2025). With a weekday
     («в среду, 6 декабря»), the nearest year to that in which the weekday fits."""
-    full = [d.end for d in dates if d.start is not None and d.end is not None]
+    full = [d.end for d in dates if d.start is not None and d.end is not None and not d.year_inferred]
     if not full:
         return dates
     latest = max(full)
