@@ -113,6 +113,9 @@ def _partnerships_named_before(sentences: list[Sentence], mentions: list[Mention
         trigger = next((t for t in sentence.triggers if t.kind is EventKind.partnership), None)
         if trigger is None or sentence.is_headline or sentence.index in with_mentions:
             continue
+        # «OpenAI договорилась о привлечении …»: a sentence that names its own actor tells its own story.
+        if any(is_principal(ref, matcher) for ref in participants_of(sentence, matcher)):
+            continue
         for back in range(1, LOOK_BACK_FOR_PARTIES + 1):
             source = by_index.get(sentence.index - back)
             if source is None or source.is_headline:

@@ -298,8 +298,15 @@ def _with_pronoun_person(mention: Mention, previous: list[Sentence], matcher: En
     pronoun_subject = any(t.key in SUBJECT_PRONOUNS for t in mention.sentence.tokens[max(mention.first, clause_start) : verb])
     if named and not (pronoun_subject and all(m.first_token > verb for m in named)):
         return mention
-    tokens = mention.sentence.tokens[mention.first : mention.last + 1]
-    if not any(t.lemma in PERSON_PRONOUNS or t.key in PERSON_PRONOUNS for t in tokens):
+    tokens = mention.sentence.tokens
+    # «вернутся к ней же»: a pronoun the tree hangs elsewhere than in the mover's slot names no mover.
+    movers = [
+        i
+        for i in range(mention.first, mention.last + 1)
+        if (tokens[i].lemma in PERSON_PRONOUNS or tokens[i].key in PERSON_PRONOUNS)
+        and not (tokens[i].head == verb and tokens[i].rel in ("obl", "nmod"))
+    ]
+    if not movers:
         return mention
     # «Альтман станет директором, а совет, отстранивший его …»: an earlier clause names him.
     earlier = [m for m in mention.sentence.entities if m.entity.is_person and m.last_token < mention.first]
