@@ -70,6 +70,20 @@ class EntityMention:
     end: int
 
 
+class _Prefixes:
+    """An article's key prefixes: the knowledge base's, shared and left alone, and its own."""
+
+    def __init__(self, shared: set[str] | _Prefixes):
+        self.shared = shared
+        self.own: set[str] = set()
+
+    def __contains__(self, prefix: str) -> bool:
+        return prefix in self.own or prefix in self.shared
+
+    def update(self, prefixes) -> None:
+        self.own.update(prefixes)
+
+
 @dataclass
 class EntityMatcher:
     """Every alias of the knowledge base, ready to be looked for in tokenized text."""
@@ -81,6 +95,7 @@ class EntityMatcher:
     model_parent: dict[int, int | None] = field(default_factory=dict)
     model_developer: dict[int, int | None] = field(default_factory=dict)
     new_entities: dict[EntityRef, NewEntity] = field(default_factory=dict)
+    prefixes: set[str] | _Prefixes = field(default_factory=set)  # proper prefixes of the keys
 
     @classmethod
     def from_session(cls, session: Session, reviewed_only: bool = False) -> EntityMatcher:
@@ -115,6 +130,7 @@ class EntityMatcher:
         return matcher
 
     def _add_key(self, key: str, text: str, ref: EntityRef) -> None:
+        self._add_prefixes(key)
         refs = self.by_key.setdefault(key, [])
         if ref not in refs:
             refs.append(ref)
@@ -133,6 +149,7 @@ class EntityMatcher:
         clone.model_parent = dict(self.model_parent)
         clone.model_developer = dict(self.model_developer)
         clone.new_entities = {}
+        clone.prefixes = _Prefixes(self.prefixes)
         return clone
 
     def learn(self, type_: str, name: str, forms: list[str], **details) -> EntityRef:
@@ -164,6 +181,12 @@ class EntityMatcher:
         key = alias_key(text)
         if key and not self.by_key.get(key):
             self.by_key[key] = [ref]
+            self._add_prefixes(key)
+
+    def _add_prefixes(self, key: str) -> None:
+        # Every proper prefix of a key, so that a span of words stops growing once no alias begins
+        # with it. An article's copy adds to a set of its own (``for_article``).
+        self.prefixes.update(key[:n] for n in range(1, len(key)))
 
     def refs_for(self, key: str) -> list[EntityRef]:
         """The entities an alias key names, models first."""
@@ -186,22 +209,27 @@ class EntityMatcher:
         return mentions
 
     def _longest_at(self, text: str, tokens: list[Token], i: int) -> EntityMention | None:
-        last = i
-        # Only words written together or separated by spaces and dashes form one name.
-        while last + 1 < len(tokens) and last - i + 1 < MAX_ALIAS_TOKENS:
-            gap = text[tokens[last].end : tokens[last + 1].start]
-            if gap.strip(" \u00a0-–") != "":
+        """The longest alias starting at token ``i``: as written, as lemmas, or with its head
+        declined before an undeclined complement («Лабораторией Касперского», «Совета Федерации»).
+        A span grows only while one of its keys begins some alias, so most words cost one lookup."""
+        written = lemmas = declined = ""
+        found = None
+        for j in range(i, min(len(tokens), i + MAX_ALIAS_TOKENS)):
+            # Only words written together or separated by spaces and dashes form one name.
+            if j > i and text[tokens[j - 1].end : tokens[j].start].strip(" \u00a0-–") != "":
                 break
-            last += 1
-        for j in range(last, i - 1, -1):
-            span = tokens[i : j + 1]
-            # «Лабораторией Касперского», «Совета Федерации»: the head declines, its complement does not.
-            head_declined = span[0].lemma + "".join(t.key for t in span[1:])
-            for key in {"".join(t.key for t in span), "".join(t.lemma for t in span), head_declined}:
+            token = tokens[j]
+            written, lemmas = written + token.key, lemmas + token.lemma
+            declined = token.lemma if j == i else declined + token.key
+            keys = {written, lemmas, declined}
+            for key in keys:
                 refs = self.by_key.get(key)
-                if refs and self._form_ok(key, span):
-                    return EntityMention(refs[0], i, j, span[0].start, span[-1].end)
-        return None
+                if refs and self._form_ok(key, tokens[i : j + 1]):
+                    found = EntityMention(refs[0], i, j, tokens[i].start, token.end)
+                    break
+            if not any(key in self.prefixes for key in keys):
+                break
+        return found
 
     def _form_ok(self, key: str, span: list[Token]) -> bool:
         forms = self.exact_forms.get(key)
