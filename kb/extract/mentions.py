@@ -34,6 +34,8 @@ _QUOTED = re.compile(r"«[^«»]*»")
 # Nouns that name a model without its name.
 # Nouns that stand for the company a story is about.
 COMPANY_NOUNS = frozenset({"стартап", "компания"})
+# Words that keep «компания» the story's own («эта компания», «сама компания»).
+OWN_DETERMINERS = frozenset({"этот", "тот", "сам", "свой", "наш", "данный"})
 # Verbs of speech: the person before one comments on a change.
 SPEECH_VERBS = frozenset({"сообщить", "написать", "заявить", "назвать", "поблагодарить", "отметить", "рассказать", "подтвердить", "добавить"})
 # Personal pronouns that stand for the person the previous sentences named.
@@ -265,10 +267,18 @@ def _with_lead_actors(mention: Mention, lead_actors: list[EntityMention], matche
     if mention.kind is EventKind.partnership and len(named) == 1 and named < {m.entity for m in lead_actors}:
         return replace(mention, borrowed=(*mention.borrowed, *(m for m in lead_actors if m.entity not in named)))
     # «Летом стартап привлёк 105 млн евро»: the company is the one the story is about.
-    scope = mention.sentence.tokens[mention.first : mention.last + 1]
-    if not _has_principal(mention, matcher) and any(t.lemma in COMPANY_NOUNS for t in scope):
+    if not _has_principal(mention, matcher) and any(_stands_for_the_company(mention.sentence, i) for i in range(mention.first, mention.last + 1)):
         return replace(mention, borrowed=(*mention.borrowed, lead_actors[0]))
     return mention
+
+
+def _stands_for_the_company(sentence: Sentence, index: int) -> bool:
+    """«стартап», «компания» alone stand for the company of the story; «крупнейшие российские
+    компании» or «китайский стартап» speak of others."""
+    word = sentence.tokens[index]
+    if word.lemma not in COMPANY_NOUNS or word.feats.get("Number") == "Plur":
+        return False
+    return not any(sentence.tokens[i].rel == "amod" and sentence.tokens[i].lemma not in OWN_DETERMINERS for i in sentence.children(index))
 
 
 def _with_model_from_context(mention: Mention, previous: list[Sentence], matcher: EntityMatcher) -> Mention:
