@@ -38,6 +38,8 @@ UNDATED = 0.6  # only the headline reports it; dated by the publication
 DATED_BY_STORY = 0.9  # the date comes from a neighbouring sentence
 DATED_BY_PUBLICATION = 0.8  # told without a date: it happened when the article came out
 BACKGROUND = 0.3  # recalled in passing: the article is no source that it happened
+# Sentences of a body's lead (the headline is -1) whose cited outlets report the lead's story.
+LEAD_REPORTED = 3
 # Prepositions before the place a product goes to, after its release verb.
 PLACE_PREPOSITIONS = frozenset({"в", "на", "через"})
 # Words that stand for an entity named elsewhere («стартап», «компания», «она»).
@@ -167,7 +169,7 @@ def _to_event(cluster: Cluster, sentences: list[Sentence], matcher: EntityMatche
                 roles.setdefault(ref.id, _role(mention, entity, matcher, lexicon))
     for org_id in cluster.platforms:
         roles.setdefault(org_id, Role.platform)
-    for org_id in _reporters(sentences, matcher, lexicon):
+    for org_id in _reporters(cluster, sentences, matcher):
         roles.setdefault(org_id, Role.reporter)
     for model_id in models:
         developer = matcher.model_developer.get(model_id)
@@ -246,12 +248,17 @@ def _stand_in(mention: Mention, entity: EntityMention) -> EntityMention:
     return EntityMention(entity.entity, word, word, tokens[word].start, tokens[word].end)
 
 
-def _reporters(sentences: list[Sentence], matcher: EntityMatcher, lexicon: Lexicon) -> list[int]:
-    """News outlets the article cites («как сообщает The Verge»)."""
+def _reporters(cluster: Cluster, sentences: list[Sentence], matcher: EntityMatcher) -> list[int]:
+    """News outlets the article cites for this event («как сообщает The Verge»): in a sentence
+    that tells it or next to one; for the story of the headline and lead, in the lead."""
+    told = {s.index for s in cluster.sentences()}
+    near = {i + step for i in told for step in (-1, 0, 1)}
+    if any(i < LEAD_REPORTED for i in told):
+        near |= set(range(LEAD_REPORTED))
     return [
         m.entity.id
         for s in sentences
-        if s.cites_source
+        if s.cites_source and s.index in near
         for m in s.entities
         if is_media(m.entity, matcher)
     ]
