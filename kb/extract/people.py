@@ -18,6 +18,8 @@ from kb.extract.matcher import PERSON, EntityMatcher
 from kb.names import alias_key, morph_analyzer, tokenize
 
 _NAME_WORD = re.compile(r"^[А-ЯЁA-Z][а-яёa-z'’-]+$")
+# Particles inside foreign names («Даниэль де Фрейтас», «Урсула фон дер Ляйен»).
+NAME_PARTICLES = frozenset({"де", "ди", "да", "дю", "фон", "дер", "ван", "ле", "ла", "дель", "бин", "ибн", "аль", "эль"})
 
 
 def same_word(a: str, b: str) -> bool:
@@ -88,7 +90,7 @@ def learn_people(doc: Document) -> None:
         if span.type != "PER":
             continue
         words = [t.text for t in tokenize(span.text)]
-        if not words or len(words) > 3 or not all(_NAME_WORD.match(w) for w in words):
+        if not _looks_like_a_name(words):
             continue
         nominals = _nominatives(doc, span.start, span.end, words)
         index = next((i for i, p in enumerate(people) if any(same_word(words[-1], f) for f in p.forms[-1])), None)
@@ -115,6 +117,13 @@ def learn_people(doc: Document) -> None:
         if ref.is_new and len(written.split()) > 1:
             matcher.learn(PERSON, matcher.names[ref], [written])  # full names are kept as aliases
         matcher.add_local_form(written, ref)
+
+
+def _looks_like_a_name(words: list[str]) -> bool:
+    """Capitalised name words, a particle allowed between them («Даниэль де Фрейтас»)."""
+    if not words or len(words) > 4 or not _NAME_WORD.match(words[0]) or not _NAME_WORD.match(words[-1]):
+        return False
+    return all(_NAME_WORD.match(w) or w in NAME_PARTICLES for w in words[1:-1])
 
 
 def _nominatives(doc: Document, start: int, end: int, words: list[str]) -> list[tuple[str, bool]]:
