@@ -49,7 +49,7 @@ from kb.cli_options import (
     parse_publication_date,
     show_version,
 )
-from kb.config import database_url, seeds_dir
+from kb.config import database_url, repository_dir, seeds_dir
 from kb.database_errors import DatabaseUnusable, database_problem
 from kb.db import get_engine, migrate, session_scope
 from kb.evaluate import Corpus, evaluate_corpora, format_report, splits
@@ -331,7 +331,7 @@ def eval_command(
                 err.print(f"error: {exc}", markup=False)
                 raise typer.Exit(1) from None
         if gold is None:
-            typer.echo(f"== {name} split: {', '.join(str(c.articles) for c in corpora)}")
+            typer.echo(f"== {name} split: {', '.join(_shown_path(c.articles) for c in corpora)}")
         typer.echo(format_report(result))
         typer.echo("")
         if min_f1 is not None and result.overall.f1 < min_f1:
@@ -340,6 +340,14 @@ def eval_command(
         err.print(line, markup=False)
     if below:
         raise typer.Exit(1)
+
+
+def _shown_path(path: Path) -> str:
+    """A path of the checkout as the README shows it: relative to the checkout."""
+    try:
+        return str(path.relative_to(repository_dir()))
+    except ValueError:
+        return str(path)
 
 
 @app.command("date")
