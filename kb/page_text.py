@@ -171,21 +171,24 @@ def _wire_date(first_line: str, story: str) -> date | None:
 
 
 def _year_for_day(value: str, story: str) -> date | None:
-    """A wire's «2 сен» (``XXXX-09-02``) in the first year in which it is not before the story's latest full date."""
-    # What the story tells happened by now: a deadline («до 2030 года») is no news of the past.
-    told = [
-        d.end
-        for d in find_dates(story, None)
-        if d.end is not None and not d.year_inferred and d.end <= date.today() and not _DEADLINE.search(story[: d.span[0]])
-    ]
+    """A wire's «2 сен» (``XXXX-09-02``) in a year the story allows: not before the latest day it
+    tells as past, not after the earliest deadline it sets («до 1 июля 2024 года»); the latest
+    such year when a deadline bounds it, else the first (news follows its background soon)."""
+    dates = [d for d in find_dates(story, None) if d.start is not None and not d.year_inferred]
+    deadlines = [d.start for d in dates if _DEADLINE.search(story[: d.span[0]])]
+    told = [d.end for d in dates if d.end <= date.today() and not _DEADLINE.search(story[: d.span[0]])]
     if not told:
         return None
-    latest = max(told)
-    for year in (latest.year, latest.year + 1):
-        interval = interval_for_value(f"{year}{value[4:]}")
-        if interval is not None and interval[0] >= latest:
-            return interval[0]
-    return None
+    latest, limit = max(told), min(deadlines, default=None)
+    days = [
+        interval[0]
+        for year in range(latest.year, (limit.year if limit else latest.year + 1) + 1)
+        if (interval := interval_for_value(f"{year}{value[4:]}")) is not None
+        and latest <= interval[0] <= min(limit or date.max, date.today())
+    ]
+    if not days:
+        return None
+    return days[-1] if limit else days[0]
 
 
 def _first_sentence(paragraph: str) -> str:

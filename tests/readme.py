@@ -51,6 +51,7 @@ _MASKS = [
     (re.compile(r'W/"[0-9a-f]+"'), 'W/"#"'),
     (re.compile(r"\b\d+(\.\d+)? ?(s|ms)\b"), "# s"),
     (re.compile(r"\b\d{8}T\d{6}Z\b"), "#T#Z"),
+    (re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d UTC\b"), "#-#-# #:# UTC"),  # «last poll 2026-12-02 14:25 UTC»
 ]
 
 

@@ -221,7 +221,7 @@ class EntityMatcher:
             token = tokens[j]
             written, lemmas = written + token.key, lemmas + token.lemma
             declined = token.lemma if j == i else declined + token.key
-            keys = {written, lemmas, declined}
+            keys = tuple(dict.fromkeys((written, lemmas, declined)))  # in this order: the result must not depend on hashing
             for key in keys:
                 refs = self.by_key.get(key)
                 if refs and self._form_ok(key, tokens[i : j + 1]):
