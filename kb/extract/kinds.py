@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from kb.extract.arguments import said_by_a_court
 from kb.extract.matcher import EntityMatcher, EntityMention
 from kb.lexicon import Lexicon
 from kb.models import EventKind, OrganizationKind
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from kb.extract.mentions import Mention
 
 MODEL_NOUNS = frozenset({"модель", "нейросеть", "вес"})
+# Kinds an act of a state authority turns into regulation.
+REGULATED_KINDS = frozenset({EventKind.release, EventKind.announcement, EventKind.acquisition, EventKind.investment, EventKind.lawsuit})
 PAPER_NOUNS = frozenset({"статья", "препринт"})
 # How many words after a release verb its doer may stand and make it a leak («выложил аноним»).
 THIRD_PARTY_AFTER = 2
@@ -27,7 +30,7 @@ THIRD_PARTY_AFTER = 2
 def second_look(mention: Mention, clause: tuple[int, int], lexicon: Lexicon, matcher: EntityMatcher) -> Mention:
     """``mention`` with the kind its sentence gives it; ``clause`` is its trigger's clause [first, last]."""
     mention = _as_leak_if_third_party(mention, lexicon, matcher)
-    mention = _as_regulation_if_by_regulator(mention, matcher)
+    mention = _as_regulation_if_by_regulator(mention, lexicon, matcher)
     return _as_announcement_if_paper(_as_announcement_if_future(mention, lexicon), clause)
 
 
@@ -36,10 +39,16 @@ def is_hosting_place(tokens: list[Token], entity: EntityMention) -> bool:
     return entity.entity.is_organization and entity.first_token > 0 and tokens[entity.first_token - 1].lemma == "на"
 
 
-def _as_regulation_if_by_regulator(mention: Mention, matcher: EntityMatcher) -> Mention:
+def _as_regulation_if_by_regulator(mention: Mention, lexicon: Lexicon, matcher: EntityMatcher) -> Mention:
     """«Администрация киберпространства опубликовала меры»: what a state authority publishes or
-    announces is regulation."""
-    if mention.kind not in (EventKind.release, EventKind.announcement):
+    announces is regulation; so is its say on a deal («Еврокомиссия одобрила покупку Run:ai»,
+    «власти запретили продажу») and an obligation it sets («Garante обязало OpenAI …»). A suit
+    an authority files, and what a court rules, stay lawsuits («FTC подала иск», «суд признал»)."""
+    if mention.kind not in REGULATED_KINDS:
+        return mention
+    if mention.kind is EventKind.lawsuit and (
+        mention.trigger.lemma not in lexicon.court_verbs or said_by_a_court(mention.sentence, mention.trigger.token_index)
+    ):
         return mention
     actors = [m for m in mention.entities(matcher) if m.entity.is_organization and m.first_token < mention.trigger.token_index]
     if actors and all(matcher.org_kinds.get(m.entity.id) is OrganizationKind.regulator for m in actors):

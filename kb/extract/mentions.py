@@ -237,15 +237,15 @@ def find_mentions(
     mentions = [Mention(sentence, trigger, *scopes[trigger]) for trigger in kept]
     mentions = [m for m in mentions if not any(t.lemma in lexicon.plan for t in sentence.tokens[m.first : m.last + 1])]
     mentions = [m for m in mentions if not _is_circumstance(m, lexicon) and not _is_running_total(m, lexicon)]
-    mentions = [m for m in mentions if not _told_otherwise(m, lexicon)]
     mentions = [_with_model_from_context(m, previous, matcher) for m in mentions]
     mentions = [second_look(m, clauses[clause_of(clauses, m.trigger.token_index)], lexicon, matcher) for m in mentions]
+    mentions = [m for m in mentions if not _told_otherwise(m, lexicon, matcher)]
     mentions = [_with_pronoun_person(m, previous, matcher) for m in mentions]
     mentions = [_with_lead_actors(m, lead_actors, matcher) for m in mentions]
     return [m for m in mentions if _has_principal(m, matcher)]
 
 
-def _told_otherwise(mention: Mention, lexicon: Lexicon) -> bool:
+def _told_otherwise(mention: Mention, lexicon: Lexicon, matcher: EntityMatcher) -> bool:
     """Whether the tree says the trigger tells no such event (``kb.extract.arguments``): it
     describes a thing, puts out a statement («выпустил предупреждение»), is demanded («требуют
     запретить»), or moves no person."""
@@ -254,9 +254,24 @@ def _told_otherwise(mention: Mention, lexicon: Lexicon) -> bool:
         return True
     if puts_out_a_statement(sentence, index, lexicon.statements) or is_demanded(sentence, index, lexicon.demand):
         return True
-    if mention.trigger.lemma in lexicon.court_verbs and not said_by_a_court(sentence, index):
+    if mention.kind is EventKind.lawsuit and mention.trigger.lemma in lexicon.court_verbs and not said_by_a_court(sentence, index):
+        return True
+    # «запретили продажу антивирусов», «одобрила сделку по покупке»: a deal an authority rules on
+    # is the ruling's, told as one event.
+    if mention.kind is not EventKind.regulation and _under_a_trigger_of(sentence, index, EventKind.regulation):
+        return True
+    # «приостановить», «одобрить», «ограничить» are regulation only when an authority does it.
+    if mention.trigger.lemma in lexicon.needs_regulator and not any(
+        matcher.org_kinds.get(ref.id) is OrganizationKind.regulator for ref in mention.participants(matcher) if ref.is_organization
+    ):
         return True
     return mention.kind is EventKind.personnel and person_cannot_move(sentence, index, mention.trigger.lemma, sentence.entities)
+
+
+def _under_a_trigger_of(sentence: Sentence, index: int, kind: EventKind) -> bool:
+    """Whether the word at ``index`` hangs, within two steps, under a trigger of ``kind``."""
+    heads = sentence.ancestors(index)[:2]
+    return any(t.kind is kind and t.token_index in heads for t in sentence.triggers)
 
 
 def _with_lead_actors(mention: Mention, lead_actors: list[EntityMention], matcher: EntityMatcher) -> Mention:
