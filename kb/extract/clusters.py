@@ -337,7 +337,9 @@ def _presented_but_not_yet_available(
     The promise is any later sentence of the article that names nothing but the product's story
     (no other principal): a sentence about another product promises that one."""
     for cluster in clusters:
-        if cluster.kind is not EventKind.release or not all(m.trigger.lemma in lexicon.presentation for m in cluster.mentions):
+        if cluster.kind is not EventKind.release or not all(
+            m.trigger.lemma in lexicon.presentation or m.still_to_come for m in cluster.mentions
+        ):
             continue
         told = [s.index for s in cluster.sentences() if not s.is_headline]
         own = {_family_key(ref, matcher) for ref in cluster.participants(matcher) if is_principal(ref, matcher)}

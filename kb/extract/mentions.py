@@ -15,11 +15,12 @@ from datetime import date
 
 from kb.dates import Anchor, ResolvedDate, find_dates, interval_for_value, named_weekday
 from kb.lexicon import Lexicon, Trigger
-from kb.extract.arguments import describes_a_thing, is_demanded, person_cannot_move, puts_out_a_statement, said_by_a_court
+from kb.extract.arguments import arguments, describes_a_thing, is_demanded, person_cannot_move, puts_out_a_statement, said_by_a_court
 from kb.extract.clauses import clause_of, clause_scopes, coordinate_clauses, in_foreign_segment
 from kb.extract.document import Document, Sentence, Word
 from kb.extract.kinds import MODEL_NOUNS, is_hosting_place, second_look
 from kb.extract.matcher import EntityMatcher, EntityMention, EntityRef
+from kb.extract.organizations import PRODUCT_NOUNS
 from kb.extract.temporal import dates_of_trigger
 from kb.models import EventKind, OrganizationKind
 from kb.names import Token, tokenize
@@ -42,6 +43,11 @@ SPEECH_VERBS = frozenset({"сообщить", "написать", "заявит�
 # How close before an event noun a circumstance word («вокруг», «после») must stand.
 CIRCUMSTANCE_WINDOW = 2
 SUBJECT_PRONOUNS = frozenset({"он", "она"})
+# Nouns of things a company puts out besides models («архитектуру», «ускоритель», «поисковик»).
+PRODUCT_OBJECTS = frozenset({
+    "архитектура", "ускоритель", "чип", "суперчип", "процессор", "поисковик", "браузер", "смартфон", "устройство",
+    "платформа", "компьютер", "суперкомпьютер", "очки", "гарнитура", "робот", "сервис", "приложение", "продукт",
+})
 # Pronouns that stand for a model named before («её опубликовал пользователь»).
 MODEL_PRONOUNS = frozenset({"ее", "его", "она", "он", "их", "они"})
 PERSON_PRONOUNS = frozenset({"он", "она", "его", "ее", "ему", "ей", "него", "нее", "ним", "ней", "нем"})
@@ -357,8 +363,18 @@ def _has_principal(mention: Mention, matcher: EntityMatcher) -> bool:
         # «Веса выложены на Hugging Face»: where a model is put is no one who puts it.
         actors = {m.entity for m in mention.entities(matcher) if not is_hosting_place(mention.sentence.tokens, m)}
         unnamed_model = any(t.lemma in MODEL_NOUNS for t in scope) and any(is_principal(ref, matcher) for ref in actors)
-        return unnamed_model or any(ref.is_model for ref in refs)
+        return unnamed_model or any(ref.is_model for ref in refs) or _presents_a_product(mention, actors, matcher)
     return any(is_principal(ref, matcher) for ref in refs)
+
+
+def _presents_a_product(mention: Mention, actors: set[EntityRef], matcher: EntityMatcher) -> bool:
+    """«Nvidia представила архитектуру Blackwell», «OpenAI запустила поисковик»: a company puts out
+    a product the knowledge base has no model for, named by its noun."""
+    if mention.kind is not EventKind.release or not any(is_principal(ref, matcher) for ref in actors):
+        return False
+    sentence = mention.sentence
+    objects = arguments(sentence, mention.trigger.token_index, frozenset({"obj"}))
+    return any(sentence.tokens[i].lemma in PRODUCT_NOUNS | PRODUCT_OBJECTS for i in objects)
 
 
 def _is_circumstance(mention: Mention, lexicon: Lexicon) -> bool:
