@@ -41,6 +41,7 @@ class Lexicon:
     limited_access: frozenset[str]
     court_verbs: frozenset[str]
     needs_regulator: frozenset[str]
+    holding: frozenset[str]
     availability: frozenset[str]
     available_now: frozenset[str]
     total: frozenset[str]
@@ -136,6 +137,7 @@ def load_lexicon() -> Lexicon:
         **{name: frozenset(alias_key(w) for w in cues[name]) for name in ("comparison", "background", "negation", "reporting", "hedge", "plan", "third_party", "circumstance", "total", "recall", "technology", "presentation", "availability", "available_now", "statements", "demand", "promise", "limited_access")},
         departure=frozenset(" ".join(alias_key(w) for w in p.split()) for p in data["personnel"].get("departure", [])),
         court_verbs=frozenset(alias_key(w) for w in data["lawsuit"].get("court_verbs", [])),
+        holding=frozenset(alias_key(w) for w in data["personnel"].get("holding", [])),
         needs_regulator=frozenset(alias_key(w) for w in data["regulation"].get("needs_regulator", [])),
         investors_only=frozenset(" ".join(alias_key(w) for w in p.split()) for p in data["investment"].get("investors_only", [])),
     )

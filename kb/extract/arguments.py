@@ -88,8 +88,12 @@ def describes_a_thing(sentence: Sentence, trigger_index: int, entities: list[Ent
     if head < 0:
         return False
     named = {i for m in entities for i in range(m.first_token, m.last_token + 1)}
-    # «модели, выложенные на Hugging Face», «Grok-1, выпущенный в марте»: the event of a named thing.
+    # «модели, выложенные на Hugging Face», «Grok-1, выпущенный в марте»: the event of a named thing;
+    # «совет директоров, отстранивший его»: a participle with a party of its own tells an event.
     near_head = {head, *sentence.children(head)}
+    own = set(sentence.children(trigger_index))
+    if own & named or any(sentence.tokens[i].pos in ("PRON", "DET") and sentence.tokens[i].rel in ("obj", "nsubj") for i in own):
+        return False
     return sentence.tokens[head].pos == "NOUN" and not (near_head & named) and sentence.tokens[head].lemma not in THING_EVENT_NOUNS
 
 

@@ -23,7 +23,7 @@ from kb.extract.matcher import EntityMatcher, EntityMention, EntityRef
 from kb.extract.organizations import PRODUCT_NOUNS
 from kb.extract.temporal import dates_of_trigger
 from kb.models import EventKind, OrganizationKind
-from kb.names import Token, tokenize
+from kb.names import Token, morph_analyzer, tokenize
 
 # Prepositions before a person who accompanies a personnel change rather than makes it.
 COMPANION_PREPOSITIONS = frozenset({"с", "за", "вместе", "вслед", "для", "от", "у", "к", "при"})
@@ -271,7 +271,19 @@ def _told_otherwise(mention: Mention, lexicon: Lexicon, matcher: EntityMatcher) 
         matcher.org_kinds.get(ref.id) is OrganizationKind.regulator for ref in mention.participants(matcher) if ref.is_organization
     ):
         return True
-    return mention.kind is EventKind.personnel and person_cannot_move(sentence, index, mention.trigger.lemma, sentence.entities)
+    if mention.kind is not EventKind.personnel:
+        return False
+    word = sentence.tokens[index]
+    # «Присоединившись к CoreWeave, мы сможем …»: a gerund tells a circumstance; «который
+    # возглавляет Лян Вэньфэн», «возглавлял с 2019 года»: an office held, not a change.
+    if _is_gerund(word) or (word.lemma in lexicon.holding and word.feats.get("Aspect") == "Imp"):
+        return True
+    return person_cannot_move(sentence, index, mention.trigger.lemma, sentence.entities)
+
+
+def _is_gerund(word: Word) -> bool:
+    """A gerund by the tagger and by the dictionary (the tagger calls «отстранивший» one too)."""
+    return word.feats.get("VerbForm") == "Conv" and morph_analyzer().parse(word.text.lower())[0].tag.POS == "GRND"
 
 
 def _under_a_trigger_of(sentence: Sentence, index: int, kind: EventKind) -> bool:

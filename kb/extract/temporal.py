@@ -54,8 +54,9 @@ def dates_of_trigger(sentence: Sentence, trigger_index: int, first: int, last: i
             and not in_foreign_segment(sentence, head, trigger_index)
         )
         if in_scope or sentence.clause_head(head) in reporting:
-            found.append(when)
-    return found
+            found.append((sentence.tokens[head].head != trigger_index, not in_scope, len(found), when))
+    # The trigger's own dependent first («отстранивший его в прошлую пятницу»), the report's date last.
+    return [when for *_, when in sorted(found, key=lambda item: item[:3])]
 
 
 def free_dates(sentence: Sentence) -> list[ResolvedDate]:
