@@ -16,8 +16,8 @@ GOLD = Path(__file__).parent / "data" / "gold"
 # events, and events about entities named only in passing. Issue 12 asks for blind F1 0.85 and
 # dev F1 0.90; these floors say where we stand, not where we are going.
 FLOORS = {
-    "dev": {"f1": 0.78, "dates": 0.97, "passing": 8},
-    "blind": {"f1": 0.57, "dates": 0.90, "passing": 6},
+    "dev": {"f1": 0.72, "dates": 0.96, "passing": 10},
+    "blind": {"f1": 0.56, "dates": 0.93, "passing": 6},
 }
 SPLITS = splits()
 
